@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gate_maps.c - every operation on the gate's pinned maps: identities,
+ * device counters, bootstrap endpoints, verdict and event counters, the
+ * drop-event ring buffer, and the listing of pinned maps.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lib/gate.h"
+
+struct tp_gate {
+	int identity_fd;
+	int dev_stats_fd;
+	int bootstrap_fd;
+	int verdicts_fd;
+	int evstats_fd;
+	int events_fd;
+	int ncpus;
+};
+
+static int open_pin(const char *dir, const char *name, int *fd)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = bpf_obj_get(path);
+	return *fd < 0 ? -errno : 0;
+}
+
+int gate_open(const char *dir, struct tp_gate **out)
+{
+	struct tp_gate *g = calloc(1, sizeof(*g));
+	int err;
+
+	if (!g)
+		return -ENOMEM;
+	g->identity_fd = g->dev_stats_fd = g->bootstrap_fd = -1;
+	g->verdicts_fd = g->evstats_fd = g->events_fd = -1;
+	g->ncpus = libbpf_num_possible_cpus();
+	if (g->ncpus <= 0) {
+		err = g->ncpus ? g->ncpus : -EINVAL;
+		goto fail;
+	}
+	err = open_pin(dir, TP_MAP_IDENTITY, &g->identity_fd);
+	err = err ?: open_pin(dir, TP_MAP_DEV_STATS, &g->dev_stats_fd);
+	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP, &g->bootstrap_fd);
+	err = err ?: open_pin(dir, TP_MAP_VERDICTS, &g->verdicts_fd);
+	err = err ?: open_pin(dir, TP_MAP_EVSTATS, &g->evstats_fd);
+	err = err ?: open_pin(dir, TP_MAP_EVENTS, &g->events_fd);
+	if (err)
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	gate_close(g);
+	return err;
+}
+
+void gate_close(struct tp_gate *g)
+{
+	if (!g)
+		return;
+	int fds[] = { g->identity_fd, g->dev_stats_fd, g->bootstrap_fd,
+		      g->verdicts_fd, g->evstats_fd, g->events_fd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(g);
+}
+
+static bool identity_key_valid(const struct tp_identity_key *k)
+{
+	static const __u8 zero[12];
+
+	if (k->ifindex == 0 || k->vlan > 4094 || k->svlan > 4094)
+		return false;
+	if (k->pad[0] || k->pad[1] || k->pad[2])
+		return false;
+	if (k->family == TP_AF_INET)
+		return !memcmp(k->addr + 4, zero, sizeof(zero));
+	return k->family == TP_AF_INET6;
+}
+
+int gate_identity_add(struct tp_gate *g, const struct tp_identity_key *k,
+		      const struct tp_identity *v)
+{
+	struct tp_counter *zero;
+	int err = 0;
+
+	if (!identity_key_valid(k) || v->device_id == 0)
+		return -EINVAL;
+	/* counters first, so the first authorized packet is counted */
+	zero = calloc(g->ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(g->dev_stats_fd, &v->device_id, zero,
+				BPF_NOEXIST) &&
+	    errno != EEXIST)
+		err = -errno;
+	free(zero);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(g->identity_fd, k, v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int gate_identity_get(struct tp_gate *g, const struct tp_identity_key *k,
+		      struct tp_identity *v)
+{
+	return bpf_map_lookup_elem(g->identity_fd, k, v) ? -errno : 0;
+}
+
+int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx)
+{
+	struct tp_identity_key key, next;
+	struct tp_identity val;
+	void *prev = NULL;
+	int err;
+
+	while (!bpf_map_get_next_key(g->identity_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		/* an entry deleted since get_next_key is simply skipped */
+		if (bpf_map_lookup_elem(g->identity_fd, &key, &val))
+			continue;
+		err = cb(&key, &val, ctx);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Is any binding of device_id left (other than the one being removed)? */
+static int device_has_entries(struct tp_gate *g, __u64 device_id)
+{
+	struct tp_identity_key key, next;
+	struct tp_identity val;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(g->identity_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(g->identity_fd, &key, &val) &&
+		    val.device_id == device_id)
+			return 1;
+	}
+	return 0;
+}
+
+int gate_identity_del(struct tp_gate *g, const struct tp_identity_key *k)
+{
+	struct tp_identity v;
+
+	if (bpf_map_lookup_elem(g->identity_fd, k, &v))
+		return -errno;
+	if (bpf_map_delete_elem(g->identity_fd, k))
+		return -errno;
+	if (!device_has_entries(g, v.device_id))
+		bpf_map_delete_elem(g->dev_stats_fd, &v.device_id);
+	return 0;
+}
+
+int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
+			unsigned int *removed)
+{
+	struct tp_identity_key *keys = NULL, key, next;
+	size_t n = 0, cap = 0;
+	struct tp_identity val;
+	void *prev = NULL;
+	int err = 0;
+
+	/* collect first: deleting while walking would restart the walk */
+	while (!bpf_map_get_next_key(g->identity_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(g->identity_fd, &key, &val))
+			continue;
+		if (device_id && val.device_id != *device_id)
+			continue;
+		if (n == cap) {
+			struct tp_identity_key *nk;
+
+			cap = cap ? cap * 2 : 64;
+			nk = realloc(keys, cap * sizeof(*nk));
+			if (!nk) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = nk;
+		}
+		keys[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(g->identity_fd, &keys[i]) &&
+		    errno != ENOENT && !err)
+			err = -errno;
+	free(keys);
+	if (removed)
+		*removed = n;
+	if (device_id) {
+		bpf_map_delete_elem(g->dev_stats_fd, device_id);
+	} else {
+		__u64 id, nid, *p = NULL;
+
+		while (!bpf_map_get_next_key(g->dev_stats_fd, p, &nid)) {
+			id = nid;
+			bpf_map_delete_elem(g->dev_stats_fd, &id);
+			p = NULL; /* the walk restarts after a delete */
+		}
+	}
+	return err;
+}
+
+static int percpu_sum(int fd, const void *key, int ncpus,
+		      struct tp_counter *sum)
+{
+	struct tp_counter *vals = calloc(ncpus, sizeof(*vals));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(fd, key, vals)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpus; c++) {
+			sum->packets += vals[c].packets;
+			sum->bytes += vals[c].bytes;
+		}
+	}
+	free(vals);
+	return err;
+}
+
+int gate_device_stats(struct tp_gate *g, __u64 device_id,
+		      struct tp_counter *sum)
+{
+	return percpu_sum(g->dev_stats_fd, &device_id, g->ncpus, sum);
+}
+
+int gate_verdicts(struct tp_gate *g, struct tp_counter out[TP_REASON_MAX])
+{
+	for (__u32 r = 0; r < TP_REASON_MAX; r++) {
+		int err = percpu_sum(g->verdicts_fd, &r, g->ncpus, &out[r]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int gate_evstats(struct tp_gate *g, __u64 out[TP_EV_MAX])
+{
+	__u64 *vals = calloc(g->ncpus, sizeof(*vals));
+
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < TP_EV_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(g->evstats_fd, &i, vals)) {
+			int err = -errno;
+
+			free(vals);
+			return err;
+		}
+		for (int c = 0; c < g->ncpus; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+static bool bootstrap_key_valid(const struct tp_bootstrap_key *k)
+{
+	static const __u8 zero[12];
+
+	if (k->proto != 6 && k->proto != 17)
+		return false;
+	if (k->port == 0)
+		return false;
+	if (k->family == TP_AF_INET)
+		return !memcmp(k->addr + 4, zero, sizeof(zero));
+	return k->family == TP_AF_INET6;
+}
+
+int gate_bootstrap_add(struct tp_gate *g, const struct tp_bootstrap_key *k)
+{
+	struct tp_bootstrap v = {};
+
+	if (!bootstrap_key_valid(k))
+		return -EINVAL;
+	return bpf_map_update_elem(g->bootstrap_fd, k, &v, BPF_ANY) ? -errno :
+								      0;
+}
+
+int gate_bootstrap_del(struct tp_gate *g, const struct tp_bootstrap_key *k)
+{
+	return bpf_map_delete_elem(g->bootstrap_fd, k) ? -errno : 0;
+}
+
+int gate_bootstrap_foreach(struct tp_gate *g, gate_bootstrap_cb cb, void *ctx)
+{
+	struct tp_bootstrap_key key, next;
+	void *prev = NULL;
+	int err;
+
+	while (!bpf_map_get_next_key(g->bootstrap_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		err = cb(&key, ctx);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+struct gate_events {
+	struct ring_buffer *rb;
+	gate_event_cb cb;
+	void *ctx;
+};
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct gate_events *ev = ctx;
+	struct tp_event e;
+
+	/* a record shorter than the ABI says is not ours to read */
+	if (len < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	return ev->cb(&e, ev->ctx);
+}
+
+int gate_events_open(struct tp_gate *g, gate_event_cb cb, void *ctx,
+		     struct gate_events **out)
+{
+	struct gate_events *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		return -ENOMEM;
+	ev->cb = cb;
+	ev->ctx = ctx;
+	ev->rb = ring_buffer__new(g->events_fd, on_sample, ev, NULL);
+	if (!ev->rb) {
+		int err = -errno;
+
+		free(ev);
+		return err;
+	}
+	*out = ev;
+	return 0;
+}
+
+int gate_events_poll(struct gate_events *ev, int timeout_ms)
+{
+	if (timeout_ms == 0)
+		return ring_buffer__consume(ev->rb);
+	return ring_buffer__poll(ev->rb, timeout_ms);
+}
+
+void gate_events_close(struct gate_events *ev)
+{
+	if (!ev)
+		return;
+	ring_buffer__free(ev->rb);
+	free(ev);
+}
+
+static const char *map_type_name(__u32 type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_HASH:
+		return "hash";
+	case BPF_MAP_TYPE_PERCPU_HASH:
+		return "percpu_hash";
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return "percpu_array";
+	case BPF_MAP_TYPE_ARRAY:
+		return "array";
+	case BPF_MAP_TYPE_RINGBUF:
+		return "ringbuf";
+	case BPF_MAP_TYPE_LRU_HASH:
+		return "lru_hash";
+	case BPF_MAP_TYPE_LPM_TRIE:
+		return "lpm_trie";
+	}
+	return "unknown";
+}
+
+static __u32 count_entries(int fd, __u32 key_size)
+{
+	char key[256], next[256];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	if (key_size > sizeof(key))
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+int gate_maps(const char *dir, struct gate_map_info **out, int *n)
+{
+	static const char *const names[] = {
+		TP_MAP_IDENTITY, TP_MAP_DEV_STATS, TP_MAP_BOOTSTRAP,
+		TP_MAP_VERDICTS, TP_MAP_EVSTATS,   TP_MAP_EVENTS,
+		TP_MAP_EVLIMIT,
+	};
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
+	struct gate_map_info *maps = calloc(nnames, sizeof(*maps));
+	int cnt = 0;
+
+	if (!maps)
+		return -ENOMEM;
+	for (size_t i = 0; i < nnames; i++) {
+		struct gate_map_info *m = &maps[cnt];
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (open_pin(dir, names[i], &fd))
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		snprintf(m->name, sizeof(m->name), "%s", names[i]);
+		snprintf(m->type, sizeof(m->type), "%s",
+			 map_type_name(info.type));
+		m->id = info.id;
+		m->key_size = info.key_size;
+		m->value_size = info.value_size;
+		m->max_entries = info.max_entries;
+		if (info.type == BPF_MAP_TYPE_HASH ||
+		    info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+		    info.type == BPF_MAP_TYPE_LRU_HASH)
+			m->entries = count_entries(fd, info.key_size);
+		else if (info.type != BPF_MAP_TYPE_RINGBUF)
+			m->entries = info.max_entries;
+		close(fd);
+		cnt++;
+	}
+	if (!cnt) {
+		free(maps);
+		return -ENOENT;
+	}
+	*out = maps;
+	*n = cnt;
+	return 0;
+}
+
+static const char *const reason_names[TP_REASON_MAX] = {
+	[TP_PASS_IDENTITY] = "pass-identity",
+	[TP_PASS_ARP] = "pass-arp",
+	[TP_PASS_ND] = "pass-nd",
+	[TP_PASS_DHCP] = "pass-dhcp",
+	[TP_PASS_BOOTSTRAP] = "pass-bootstrap",
+	[TP_DROP_UNKNOWN] = "drop-unknown",
+	[TP_DROP_MAC_MISMATCH] = "drop-mac-mismatch",
+	[TP_DROP_EXPIRED] = "drop-expired",
+	[TP_DROP_MALFORMED] = "drop-malformed",
+	[TP_DROP_FRAGMENT] = "drop-fragment",
+	[TP_DROP_EXT_CHAIN] = "drop-ext-chain",
+	[TP_DROP_VLAN_DEPTH] = "drop-vlan-depth",
+	[TP_DROP_ETHERTYPE] = "drop-ethertype",
+};
+
+const char *gate_reason_name(unsigned int reason)
+{
+	return reason < TP_REASON_MAX ? reason_names[reason] : NULL;
+}
