@@ -42,7 +42,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    linux-libc-dev libjson-c-dev libmnl-dev libnl-3-dev \
 	    libnl-route-3-dev libwolfssl-dev libsqlite3-dev libinih-dev \
 	    libmicrohttpd-dev libldap-dev iproute2 iputils-ping ethtool \
-	    nftables conntrack openssl xdp-tools pkg-config
+	    nftables conntrack openssl xdp-tools pkg-config socat
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check demo bench install clean
