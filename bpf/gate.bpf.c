@@ -98,6 +98,8 @@ struct pkt {
 	__u8 hop_limit;
 	__u8 fragment; /* part of a fragmented datagram */
 	__u8 later_fragment; /* no L4 header in this frame */
+	__u8 routed; /* IPv6 routing header: the real destination is elsewhere */
+	__u8 icmp_code;
 };
 
 #define IPV6_EXT_HOPOPTS 0
@@ -153,13 +155,20 @@ static __always_inline int parse_l4(void *l4, void *end, void *lim,
 		if (l4_short(ih + 1, end, lim))
 			return -1;
 		p->icmp_type = ih->type;
+		p->icmp_code = ih->code;
 		return 0;
 	}
 	}
 	return 0;
 }
 
-static __always_inline int parse_ipv4(void *l3, void *end, struct pkt *p)
+/*
+ * data..end is the linear part of the frame, where every header must lie;
+ * flen is the whole frame, fragments of a multi-buffer (jumbo) frame
+ * included, which the datagram's length is checked against.
+ */
+static __always_inline int parse_ipv4(void *data, void *l3, void *end,
+				      __u64 flen, struct pkt *p)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen, tot;
@@ -169,7 +178,7 @@ static __always_inline int parse_ipv4(void *l3, void *end, struct pkt *p)
 		return TP_DROP_MALFORMED;
 	hlen = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
-	if (l3 + hlen > end || tot < hlen || l3 + tot > end)
+	if (l3 + hlen > end || tot < hlen || (__u64)(l3 - data) + tot > flen)
 		return TP_DROP_MALFORMED;
 
 	p->key.family = TP_AF_INET;
@@ -188,7 +197,8 @@ static __always_inline int parse_ipv4(void *l3, void *end, struct pkt *p)
 	return 0;
 }
 
-static __always_inline int parse_ipv6(void *l3, void *end, struct pkt *p)
+static __always_inline int parse_ipv6(void *data, void *l3, void *end,
+				      __u64 flen, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *cur, *dgram_end;
@@ -198,7 +208,8 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct pkt *p)
 	if ((void *)(ip6 + 1) > end || ip6->version != 6)
 		return TP_DROP_MALFORMED;
 	dgram_end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
-	if (dgram_end > end)
+	if ((__u64)((void *)(ip6 + 1) - data) + bpf_ntohs(ip6->payload_len) >
+	    flen)
 		return TP_DROP_MALFORMED;
 
 	p->key.family = TP_AF_INET6;
@@ -233,6 +244,8 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct pkt *p)
 			len = (opt[1] + 1) * 8;
 			if (l4_short(cur + len, end, dgram_end))
 				return TP_DROP_MALFORMED;
+			if (nexthdr == IPV6_EXT_ROUTING)
+				p->routed = 1;
 			nexthdr = opt[0];
 			cur += len;
 		} else {
@@ -252,7 +265,8 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct pkt *p)
  * Returns 0 when an IP frame was parsed into p and the identity decides,
  * else the frame's verdict reason (never TP_PASS_IDENTITY, which is 0).
  */
-static __always_inline int parse(struct ethhdr *eth, void *end, struct pkt *p)
+static __always_inline int parse(struct ethhdr *eth, void *end, __u64 flen,
+				 struct pkt *p)
 {
 	void *cur = eth + 1;
 	__u16 proto = bpf_ntohs(eth->h_proto);
@@ -276,15 +290,25 @@ static __always_inline int parse(struct ethhdr *eth, void *end, struct pkt *p)
 	p->ethertype = proto;
 
 	switch (proto) {
-	case ETH_P_ARP:
-		/* Ethernet/IPv4 ARP: 8-byte header and two address pairs */
-		if (cur + 28 > end)
+	case ETH_P_ARP: {
+		/* only Ethernet/IPv4 ARP: 8-byte header, two address pairs */
+		struct arp_eth {
+			__be16 htype, ptype;
+			__u8 hlen, plen;
+			__be16 op;
+			__u8 addrs[20];
+		} *arp = cur;
+
+		if ((void *)(arp + 1) > end || arp->htype != bpf_htons(1) ||
+		    arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != ETH_ALEN ||
+		    arp->plen != 4)
 			return TP_DROP_MALFORMED;
 		return TP_PASS_ARP;
+	}
 	case ETH_P_IP:
-		return parse_ipv4(cur, end, p);
+		return parse_ipv4(eth, cur, end, flen, p);
 	case ETH_P_IPV6:
-		return parse_ipv6(cur, end, p);
+		return parse_ipv6(eth, cur, end, flen, p);
 	}
 	return TP_DROP_ETHERTYPE;
 }
@@ -293,10 +317,16 @@ static __always_inline int bootstrap(struct pkt *p)
 {
 	struct tp_bootstrap_key bk = {};
 
-	if (p->fragment)
+	/*
+	 * A fragment's later pieces cannot be checked, and a routing header
+	 * would carry the packet past the endpoint it names: neither is
+	 * bootstrap traffic.
+	 */
+	if (p->fragment || p->routed)
 		return -1;
 	if (p->l4proto == IPPROTO_ICMPV6 && p->key.family == TP_AF_INET6 &&
-	    p->icmp_type >= 133 && p->icmp_type <= 136 && p->hop_limit == 255)
+	    p->icmp_type >= 133 && p->icmp_type <= 136 && p->icmp_code == 0 &&
+	    p->hop_limit == 255)
 		return TP_PASS_ND;
 	if (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP)
 		return -1;
@@ -343,6 +373,7 @@ static __always_inline bool event_allowed(struct pkt *p, struct ethhdr *eth,
 
 	k.ifindex = p->key.ifindex;
 	k.vlan = p->key.vlan;
+	k.svlan = p->key.svlan;
 	k.family = p->key.family;
 	if (p->key.family)
 		__builtin_memcpy(k.addr, p->key.addr, sizeof(k.addr));
@@ -395,7 +426,7 @@ static __noinline void emit_drop(struct xdp_md *ctx, struct pkt *p,
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = now;
 	e->ifindex = p->key.ifindex;
-	e->len = end - data;
+	e->len = bpf_xdp_get_buff_len(ctx);
 	e->vlan = p->key.vlan;
 	e->svlan = p->key.svlan;
 	e->ethertype = p->ethertype;
@@ -420,13 +451,14 @@ static __always_inline bool mac_eq(const __u8 *a, const __u8 *b)
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
-SEC("xdp")
+/* xdp.frags: jumbo frames arrive as several buffers and are gated too */
+SEC("xdp.frags")
 int tp_gate(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	__u64 bytes = end - data;
+	__u64 bytes = bpf_xdp_get_buff_len(ctx);
 	struct tp_identity *id;
 	struct pkt p = {};
 	int reason;
@@ -436,7 +468,7 @@ int tp_gate(struct xdp_md *ctx)
 		reason = TP_DROP_MALFORMED;
 		goto verdict;
 	}
-	reason = parse(eth, end, &p);
+	reason = parse(eth, end, bytes, &p);
 	if (reason)
 		goto verdict;
 

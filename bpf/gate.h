@@ -115,8 +115,9 @@ struct tp_bootstrap {
 struct tp_evlimit_key {
 	__u32 ifindex;
 	__u16 vlan;
+	__u16 svlan;
 	__u8 family; /* 0 for frames without an IP source: addr holds the MAC */
-	__u8 pad;
+	__u8 pad[3];
 	__u8 addr[16];
 };
 

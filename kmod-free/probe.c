@@ -62,8 +62,8 @@ struct probe_def {
 	 */
 	const char *needs;
 	probe_fn run;
-	enum bpf_map_type map_type; /* probe_map() only */
-	const char *what, *min_kernel; /* probe_map() only */
+	int id; /* probe_map(): the map type; probe_helper(): the helper */
+	const char *what, *min_kernel; /* probe_map(), probe_helper() */
 };
 
 /* Why a BPF call was refused, in words an operator can act on. */
@@ -185,19 +185,17 @@ static void probe_prog_xdp(struct tp_probe *p, struct tp_feature *f,
 		   "BPF_PROG_TYPE_XDP", "4.8");
 }
 
-static void probe_helper_boot_ns(struct tp_probe *p, struct tp_feature *f,
-				 const struct probe_def *d)
+static void probe_helper(struct tp_probe *p, struct tp_feature *f,
+			 const struct probe_def *d)
 {
-	set_probed(f,
-		   libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP,
-					   BPF_FUNC_ktime_get_boot_ns, NULL),
-		   "bpf_ktime_get_boot_ns() in XDP", "5.8");
+	set_probed(f, libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, d->id, NULL),
+		   d->what, d->min_kernel);
 }
 
 static void probe_map(struct tp_probe *p, struct tp_feature *f,
 		      const struct probe_def *d)
 {
-	set_probed(f, libbpf_probe_bpf_map_type(d->map_type, NULL), d->what,
+	set_probed(f, libbpf_probe_bpf_map_type(d->id, NULL), d->what,
 		   d->min_kernel);
 }
 
@@ -347,7 +345,10 @@ static const struct probe_def probes[] = {
 	{ "btf", true, NULL, probe_btf },
 	{ "bpffs", true, NULL, probe_bpffs },
 	{ "prog_xdp", true, "bpf_syscall", probe_prog_xdp },
-	{ "helper_ktime_get_boot_ns", true, "prog_xdp", probe_helper_boot_ns },
+	{ "helper_ktime_get_boot_ns", true, "prog_xdp", probe_helper,
+	  BPF_FUNC_ktime_get_boot_ns, "bpf_ktime_get_boot_ns() in XDP", "5.8" },
+	{ "xdp_frags", true, "prog_xdp", probe_helper, BPF_FUNC_xdp_get_buff_len,
+	  "multi-buffer XDP (bpf_xdp_get_buff_len)", "5.18" },
 	{ "ringbuf", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_RINGBUF,
 	  "BPF_MAP_TYPE_RINGBUF", "5.8" },
 	{ "lpm_trie", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_LPM_TRIE,

@@ -58,9 +58,14 @@ static bool selected(const char *test, const char *sub)
 
 	if (!filter)
 		return true;
-	if (!sub)
-		return !fnmatch(filter, test, 0) || strchr(filter, '/') ||
-		       strstr(test, filter);
+	if (!sub) {
+		/* "test/sub": the test part alone decides the test */
+		size_t n = strcspn(filter, "/");
+		char t[128];
+
+		snprintf(t, sizeof(t), "%.*s", (int)n, filter);
+		return !fnmatch(t, test, 0) || strstr(test, t);
+	}
 	snprintf(full, sizeof(full), "%s/%s", test, sub);
 	return !fnmatch(filter, full, 0) || !fnmatch(filter, test, 0) ||
 	       strstr(full, filter);

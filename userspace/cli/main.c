@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli/main.h"
+#include "lib/config.h"
 #include "lib/gate.h"
 
 struct tpctl_opts opts = {
@@ -60,9 +61,12 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 
 int kw_parse(int argc, char **argv, struct kwarg *kws, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		kws[i].val = NULL;
-	for (int a = 0; a < argc; a += 2) {
+		kws[i].set = false;
+		kws[i].nvals = 0;
+	}
+	for (int a = 0; a < argc; a++) {
 		struct kwarg *kw = NULL;
 
 		for (int i = 0; i < n; i++)
@@ -72,15 +76,26 @@ int kw_parse(int argc, char **argv, struct kwarg *kws, int n)
 			p_err("unexpected argument '%.64s'", argv[a]);
 			return -EINVAL;
 		}
+		if (kw->set && !kw->vals) {
+			p_err("'%s' given twice", kw->name);
+			return -EINVAL;
+		}
+		kw->set = true;
+		if (kw->flag)
+			continue;
 		if (a + 1 >= argc) {
 			p_err("'%s' needs a value", kw->name);
 			return -EINVAL;
 		}
-		if (kw->val) {
-			p_err("'%s' given twice", kw->name);
-			return -EINVAL;
+		kw->val = argv[++a];
+		if (kw->vals) {
+			if (kw->nvals == kw->max) {
+				p_err("'%s' at most %d times", kw->name,
+				      kw->max);
+				return -E2BIG;
+			}
+			kw->vals[kw->nvals++] = kw->val;
 		}
-		kw->val = argv[a + 1];
 	}
 	return 0;
 }
@@ -91,6 +106,36 @@ const char *kw_get(const struct kwarg *kws, int n, const char *name)
 		if (!strcmp(kws[i].name, name))
 			return kws[i].val;
 	return NULL;
+}
+
+static struct tp_config cfg;
+
+int config_init(void)
+{
+	char err[256];
+	int ret;
+
+	ret = config_load(opts.config ? opts.config : TP_CONFIG_DEFAULT,
+			  opts.config != NULL, &cfg, err, sizeof(err));
+	if (ret) {
+		p_err("%s", err);
+		return ret;
+	}
+	if (!opts.state_dir_set)
+		opts.state_dir = cfg.state_dir;
+	if (!opts.bpffs_set && cfg.bpffs)
+		opts.bpffs = cfg.bpffs;
+	if (opts.state_dir[0] != '/') {
+		p_err("state directory must be an absolute path: '%s'",
+		      opts.state_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct tp_config *config(void)
+{
+	return &cfg;
 }
 
 int open_gate(struct tp_gate **g)
@@ -112,7 +157,8 @@ static int do_help(int argc, char **argv)
 		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       %s version\n"
 		"\n"
-		"       OBJECT := { gate | identity | bootstrap | stats | event | probe | map }\n"
+		"       OBJECT := { device | user | ca | cert | gate | identity | bootstrap |\n"
+		"                   stats | event | probe | map }\n"
 		HELP_OPTIONS
 		"              -V|--version\n",
 		bin_name, bin_name);
@@ -143,6 +189,12 @@ static const struct cmd objects[] = {
 	{ "event", do_event },
 	{ "probe", do_probe },
 	{ "map", do_map },
+#ifndef TP_PENDING_REGISTRY /* until the registry library lands */
+	{ "device", do_device },
+	{ "user", do_user },
+	{ "ca", do_ca },
+	{ "cert", do_cert },
+#endif
 	{ "version", do_version },
 	{ 0 },
 };
@@ -174,9 +226,11 @@ static int take_options(int *argcp, char **argv, bool *version)
 		else if (!strcmp(a, "-V") || !strcmp(a, "--version"))
 			*version = true;
 		else if (!strcmp(a, "-B") || !strcmp(a, "--bpffs"))
-			dst = &opts.bpffs;
+			dst = &opts.bpffs, opts.bpffs_set = true;
 		else if (!strcmp(a, "-S") || !strcmp(a, "--state-dir"))
-			dst = &opts.state_dir;
+			dst = &opts.state_dir, opts.state_dir_set = true;
+		else if (!strcmp(a, "-c") || !strcmp(a, "--config"))
+			dst = &opts.config;
 		else if (!strcmp(a, "-s") || !strcmp(a, "--socket"))
 			dst = &opts.socket;
 		else
@@ -213,6 +267,8 @@ int main(int argc, char **argv)
 	if (take_options(&argc, argv, &version))
 		return 1;
 	libbpf_set_print(libbpf_print);
+	if (config_init())
+		return 1;
 	if (opts.bpffs[0] != '/') {
 		p_err("bpffs directory must be an absolute path: '%s'",
 		      opts.bpffs);

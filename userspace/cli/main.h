@@ -8,6 +8,7 @@
 #define TP_CLI_MAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lib/output.h"
 
@@ -20,7 +21,9 @@ struct tpctl_opts {
 	const char *bpffs; /* pin directory */
 	const char *state_dir;
 	const char *socket;
+	const char *config; /* NULL: TP_CONFIG_DEFAULT, optional */
 	bool debug;
+	bool bpffs_set, state_dir_set; /* given on the command line */
 };
 extern struct tpctl_opts opts;
 extern const char *bin_name;
@@ -36,15 +39,23 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 /* Options every object's help text lists. */
 #define HELP_OPTIONS                                                          \
 	"       OPTIONS := { -j|--json [-p|--pretty] | -d|--debug |\n"       \
-	"                    -B|--bpffs DIR | -S|--state-dir DIR | -s|--socket PATH }\n"
+	"                    -c|--config FILE | -B|--bpffs DIR | -S|--state-dir DIR |\n" \
+	"                    -s|--socket PATH }\n"
 
 /*
- * One keyword argument: `name VALUE`. kw_parse() fills val (NULL when the
- * keyword is absent) and refuses unknown, repeated and value-less words.
+ * One keyword argument: `name VALUE`, or a bare word when flag is set, or
+ * a repeatable `name VALUE` when vals/max are given. kw_parse() fills val
+ * (NULL when absent), set, and vals/nvals, and refuses unknown words,
+ * words given twice (unless repeatable) and words without their value.
  */
 struct kwarg {
 	const char *name;
+	bool flag;
+	const char **vals; /* repeatable: room for max values */
+	int max;
 	const char *val;
+	bool set;
+	int nvals;
 };
 int kw_parse(int argc, char **argv, struct kwarg *kws, int n);
 const char *kw_get(const struct kwarg *kws, int n, const char *name);
@@ -61,5 +72,35 @@ int do_map(int argc, char **argv);
 /* Open the pinned gate, reporting a clear error when it is not loaded. */
 struct tp_gate;
 int open_gate(struct tp_gate **g);
+
+/* state.c: the registry, the CA and the configuration, opened for a command. */
+struct registry;
+struct ca;
+struct tp_config;
+/* Load the configuration; flags given on the command line win. */
+int config_init(void);
+const struct tp_config *config(void);
+int open_registry(struct registry **r);
+/* Create the state directory (0700) when missing. */
+int mkdir_state(void);
+int open_ca(struct ca **ca);
+/* "$CA dir": <state_dir>/ca */
+const char *ca_dir(void);
+/* Who the audit trail names: "tpctl:<login>". */
+const char *actor(void);
+/* Read a whole file (at most max bytes); *buf is malloc'd. */
+int read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
+/*
+ * Evict a device's gate entries when a gate is loaded; returns how many,
+ * 0 when no gate runs here, or -errno.
+ */
+int evict_device(long long device_id);
+/* user.c: closes the "records" array and the object an import opened. */
+struct import_stats;
+void print_import_stats(const struct import_stats *st, bool dry_run);
+int do_ca(int argc, char **argv);
+int do_cert(int argc, char **argv);
+int do_device(int argc, char **argv);
+int do_user(int argc, char **argv);
 
 #endif /* TP_CLI_MAIN_H */
