@@ -23,9 +23,11 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -Wno-missing-field-initializers -D_GNU_SOURCE \
 	    -DTP_VERSION='"$(VERSION)"' -I. -Iuserspace -I$(OUT) \
+	    -I/usr/include/libnl3 \
 	    -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	    $(if $(CLI_PENDING),-DTP_PENDING_REGISTRY)
-LDLIBS   += -lbpf -lelf -lz -ljson-c -lmnl -lsqlite3 -lwolfssl -lldap -llber -linih
+LDLIBS   += -lbpf -lelf -lz -ljson-c -lmnl -lsqlite3 -lwolfssl -lldap -llber -linih \
+	    -lnl-route-3 -lnl-3
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -I. -I$(ARCH_INC) -D__BPF__
 
 LIB_SRCS  := $(wildcard userspace/lib/*.c) $(wildcard kmod-free/*.c)
@@ -35,12 +37,17 @@ CLI_PENDING := $(if $(word 3,$(REG_LIBS)),,userspace/cli/state.c \
 	userspace/cli/user.c userspace/cli/device.c userspace/cli/enroll.c \
 	userspace/cli/cert.c userspace/cli/ca.c)
 CLI_SRCS  := $(filter-out $(CLI_PENDING),$(wildcard userspace/cli/*.c))
+DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
+AGENT_SRCS := $(wildcard userspace/agent/*.c)
 TEST_SRCS := $(wildcard selftests/*.c)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
 CLI_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(CLI_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(TEST_SRCS))
+DAEMON_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(DAEMON_SRCS))
+AGENT_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(AGENT_SRCS))
 SKELS     := $(OUT)/gate.skel.h
-BINS      := $(OUT)/tpctl
+BINS      := $(OUT)/tpctl $(if $(DAEMON_SRCS),$(OUT)/trustpointd) \
+	     $(if $(AGENT_SRCS),$(OUT)/tp-agent)
 HEADERS   := $(wildcard bpf/*.h userspace/*/*.h kmod-free/*.h selftests/*.h)
 
 # Debian packages for build, tests and demo.
@@ -91,6 +98,14 @@ $(OUT)/libtp.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUT)/tpctl: $(CLI_OBJS) $(OUT)/libtp.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/trustpointd: $(DAEMON_OBJS) $(OUT)/libtp.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/tp-agent: $(AGENT_OBJS) $(OUT)/libtp.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
