@@ -46,6 +46,10 @@ static void print_link(const struct gate_link *l, const char *verb)
 		out_bool("replaced", NULL, l->replaced);
 	if (l->replaced)
 		out_text(" (program replaced in place)");
+	if (verb[0])
+		out_bool("vlan_offload_off", l->vlan_offload_off ?
+					  " (VLAN rx offload turned off)" : NULL,
+			 l->vlan_offload_off);
 	out_text("\n");
 	out_close_object();
 }

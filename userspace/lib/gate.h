@@ -47,7 +47,14 @@ struct gate_link {
 	__u32 prog_id;
 	__u32 link_id;
 	bool replaced; /* an existing link got the new program */
+	bool vlan_offload_off; /* attach turned VLAN rx offloads off */
 };
+
+/*
+ * Turn off the receive VLAN offloads that would strip tags before XDP
+ * sees them. -EOPNOTSUPP when the device cannot turn them off.
+ */
+int gate_vlan_offload_off(int ifindex, bool *changed);
 
 /*
  * Attach a freshly loaded gate to each interface and pin one bpf_link per

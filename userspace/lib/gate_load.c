@@ -225,6 +225,10 @@ static int attach_one(const char *dir, int prog_fd, int ifindex,
 
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
+	/* a tag stripped into metadata would let a tagged frame pass as untagged */
+	err = gate_vlan_offload_off(ifindex, &l->vlan_offload_off);
+	if (err && err != -EOPNOTSUPP)
+		return err;
 	link_pin_path(path, sizeof(path), dir, ifindex);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
