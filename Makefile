@@ -24,19 +24,13 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -Wno-missing-field-initializers -D_GNU_SOURCE \
 	    -DTP_VERSION='"$(VERSION)"' -I. -Iuserspace -I$(OUT) \
 	    -I/usr/include/libnl3 \
-	    -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    $(if $(CLI_PENDING),-DTP_PENDING_REGISTRY)
+	    -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDLIBS   += -lbpf -lelf -lz -ljson-c -lmnl -lsqlite3 -lwolfssl -lldap -llber -linih \
 	    -lnl-route-3 -lnl-3
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -I. -I$(ARCH_INC) -D__BPF__
 
 LIB_SRCS  := $(wildcard userspace/lib/*.c) $(wildcard kmod-free/*.c)
-# The registry-backed objects wait for their libraries (issue 3 in progress).
-REG_LIBS := $(wildcard userspace/lib/registry.c userspace/lib/ca.c userspace/lib/import*.c)
-CLI_PENDING := $(if $(word 3,$(REG_LIBS)),,userspace/cli/state.c \
-	userspace/cli/user.c userspace/cli/device.c userspace/cli/enroll.c \
-	userspace/cli/cert.c userspace/cli/ca.c)
-CLI_SRCS  := $(filter-out $(CLI_PENDING),$(wildcard userspace/cli/*.c))
+CLI_SRCS  := $(wildcard userspace/cli/*.c)
 DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
 AGENT_SRCS := $(wildcard userspace/agent/*.c)
 TEST_SRCS := $(wildcard selftests/*.c)

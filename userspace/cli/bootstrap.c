@@ -35,8 +35,12 @@ static int parse_endpoint(int argc, char **argv, struct tp_bootstrap_key *k)
 	memset(k, 0, sizeof(*k));
 	if (kw_parse(argc, argv, kw, 3))
 		return -EINVAL;
-	if (!kw[0].val || ip_parse(kw[0].val, &k->family, k->addr)) {
-		p_err("'ip ADDR' is required: an IPv4 or IPv6 address");
+	if (!kw[0].val) {
+		p_err("'ip ADDR' is required");
+		return -EINVAL;
+	}
+	if (ip_parse(kw[0].val, &k->family, k->addr)) {
+		p_err("'%.64s' is not an IPv4 or IPv6 address", kw[0].val);
 		return -EINVAL;
 	}
 	if (kw[1].val && !strcmp(kw[1].val, "tcp")) {

@@ -189,7 +189,10 @@ static int do_detach(int argc, char **argv)
 			found |= links[j].ifindex == ifindex[i];
 		free(links);
 		if (!found) {
-			p_err("ifindex %d has no trustpoint gate", ifindex[i]);
+			char name[IF_NAMESIZE] = "?";
+
+			if_indextoname(ifindex[i], name);
+			p_err("%s has no trustpoint gate", name);
 			return 1;
 		}
 	}

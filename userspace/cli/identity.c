@@ -97,9 +97,13 @@ static int do_add(int argc, char **argv)
 		return 1;
 	}
 	s = kw_get(kw, n, "device");
-	if (!s || u64_parse(s, 1, DEVICE_ID_MAX, &x)) {
-		p_err("'device ID' is required: a number from 1 to %llu",
-		      DEVICE_ID_MAX);
+	if (!s) {
+		p_err("'device ID' is required");
+		return 1;
+	}
+	if (u64_parse(s, 1, DEVICE_ID_MAX, &x)) {
+		p_err("device must be a number from 1 to %llu, not '%.64s'",
+		      DEVICE_ID_MAX, s);
 		return 1;
 	}
 	v.device_id = x;

@@ -189,12 +189,10 @@ static const struct cmd objects[] = {
 	{ "event", do_event },
 	{ "probe", do_probe },
 	{ "map", do_map },
-#ifndef TP_PENDING_REGISTRY /* until the registry library lands */
 	{ "device", do_device },
 	{ "user", do_user },
 	{ "ca", do_ca },
 	{ "cert", do_cert },
-#endif
 	{ "version", do_version },
 	{ 0 },
 };
@@ -233,7 +231,11 @@ static int take_options(int *argcp, char **argv, bool *version)
 			dst = &opts.config;
 		else if (!strcmp(a, "-s") || !strcmp(a, "--socket"))
 			dst = &opts.socket;
-		else
+		else if (!strncmp(a, "--", 2)) {
+			out_init(json, pretty);
+			p_err("unrecognized option '%.64s'", a);
+			return -EINVAL;
+		} else
 			argv[out++] = argv[i];
 		if (dst) {
 			if (++i >= argc || !argv[i][0]) {

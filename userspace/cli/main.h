@@ -98,6 +98,8 @@ int evict_device(long long device_id);
 /* user.c: closes the "records" array and the object an import opened. */
 struct import_stats;
 void print_import_stats(const struct import_stats *st, bool dry_run);
+/* "create", "update", "unchanged", "skip" for an import callback's value. */
+const char *import_change_name(int changed);
 int do_ca(int argc, char **argv);
 int do_cert(int argc, char **argv);
 int do_device(int argc, char **argv);
