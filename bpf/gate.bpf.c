@@ -73,6 +73,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tp_evstats SEC(".maps");
 
+/*
+ * The boot-time clock as of the last jiffy seen on this CPU. Reading
+ * CLOCK_BOOTTIME costs more than the rest of the authorized path, and a
+ * lease needs no finer grain than a tick; jiffies are nearly free to read.
+ * Private to the program: not pinned.
+ */
+struct tp_clock {
+	__u64 jiffies;
+	__u64 boot_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tp_clock);
+} tp_clock SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, TP_EVENTS_RINGBUF_BYTES);
@@ -163,12 +181,24 @@ static __always_inline int parse_l4(void *l4, void *end, void *lim,
 }
 
 /*
- * data..end is the linear part of the frame, where every header must lie;
- * flen is the whole frame, fragments of a multi-buffer (jumbo) frame
- * included, which the datagram's length is checked against.
+ * data..end is the linear part of the frame, where every header must lie.
+ * A datagram longer than that is either cut short or a multi-buffer
+ * (jumbo) frame: only then is the whole frame's length asked for, since
+ * the helper call costs as much as the rest of the parse. *flen holds the
+ * frame's length on return.
  */
-static __always_inline int parse_ipv4(void *data, void *l3, void *end,
-				      __u64 flen, struct pkt *p)
+static __always_inline bool dgram_fits(struct xdp_md *ctx, __u64 end_off,
+				       __u64 *flen)
+{
+	if (end_off <= *flen)
+		return true;
+	*flen = bpf_xdp_get_buff_len(ctx);
+	return end_off <= *flen;
+}
+
+static __always_inline int parse_ipv4(struct xdp_md *ctx, void *data,
+				      void *l3, void *end, __u64 *flen,
+				      struct pkt *p)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen, tot;
@@ -178,7 +208,8 @@ static __always_inline int parse_ipv4(void *data, void *l3, void *end,
 		return TP_DROP_MALFORMED;
 	hlen = iph->ihl * 4;
 	tot = bpf_ntohs(iph->tot_len);
-	if (l3 + hlen > end || tot < hlen || (__u64)(l3 - data) + tot > flen)
+	if (l3 + hlen > end || tot < hlen ||
+	    !dgram_fits(ctx, (__u64)(l3 - data) + tot, flen))
 		return TP_DROP_MALFORMED;
 
 	p->key.family = TP_AF_INET;
@@ -197,8 +228,9 @@ static __always_inline int parse_ipv4(void *data, void *l3, void *end,
 	return 0;
 }
 
-static __always_inline int parse_ipv6(void *data, void *l3, void *end,
-				      __u64 flen, struct pkt *p)
+static __always_inline int parse_ipv6(struct xdp_md *ctx, void *data,
+				      void *l3, void *end, __u64 *flen,
+				      struct pkt *p)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *cur, *dgram_end;
@@ -208,8 +240,10 @@ static __always_inline int parse_ipv6(void *data, void *l3, void *end,
 	if ((void *)(ip6 + 1) > end || ip6->version != 6)
 		return TP_DROP_MALFORMED;
 	dgram_end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
-	if ((__u64)((void *)(ip6 + 1) - data) + bpf_ntohs(ip6->payload_len) >
-	    flen)
+	if (!dgram_fits(ctx,
+			(__u64)((void *)(ip6 + 1) - data) +
+				bpf_ntohs(ip6->payload_len),
+			flen))
 		return TP_DROP_MALFORMED;
 
 	p->key.family = TP_AF_INET6;
@@ -265,8 +299,8 @@ static __always_inline int parse_ipv6(void *data, void *l3, void *end,
  * Returns 0 when an IP frame was parsed into p and the identity decides,
  * else the frame's verdict reason (never TP_PASS_IDENTITY, which is 0).
  */
-static __always_inline int parse(struct ethhdr *eth, void *end, __u64 flen,
-				 struct pkt *p)
+static __always_inline int parse(struct xdp_md *ctx, struct ethhdr *eth,
+				 void *end, __u64 *flen, struct pkt *p)
 {
 	void *cur = eth + 1;
 	__u16 proto = bpf_ntohs(eth->h_proto);
@@ -306,9 +340,9 @@ static __always_inline int parse(struct ethhdr *eth, void *end, __u64 flen,
 		return TP_PASS_ARP;
 	}
 	case ETH_P_IP:
-		return parse_ipv4(eth, cur, end, flen, p);
+		return parse_ipv4(ctx, eth, cur, end, flen, p);
 	case ETH_P_IPV6:
-		return parse_ipv6(eth, cur, end, flen, p);
+		return parse_ipv6(ctx, eth, cur, end, flen, p);
 	}
 	return TP_DROP_ETHERTYPE;
 }
@@ -445,6 +479,22 @@ static __noinline void emit_drop(struct xdp_md *ctx, struct pkt *p,
 	evstat(TP_EV_EMITTED);
 }
 
+/* CLOCK_BOOTTIME, at most one tick old. */
+static __always_inline __u64 lease_clock(void)
+{
+	__u32 zero = 0;
+	struct tp_clock *c = bpf_map_lookup_elem(&tp_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return bpf_ktime_get_boot_ns();
+	if (c->jiffies != j) {
+		c->jiffies = j;
+		c->boot_ns = bpf_ktime_get_boot_ns();
+	}
+	return c->boot_ns;
+}
+
 static __always_inline bool mac_eq(const __u8 *a, const __u8 *b)
 {
 	return *(const __u32 *)a == *(const __u32 *)b &&
@@ -458,7 +508,7 @@ int tp_gate(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	__u64 bytes = bpf_xdp_get_buff_len(ctx);
+	__u64 bytes = end - data; /* the whole frame's, once parse knows it */
 	struct tp_identity *id;
 	struct pkt p = {};
 	int reason;
@@ -468,7 +518,7 @@ int tp_gate(struct xdp_md *ctx)
 		reason = TP_DROP_MALFORMED;
 		goto verdict;
 	}
-	reason = parse(eth, end, bytes, &p);
+	reason = parse(ctx, eth, end, &bytes, &p);
 	if (reason)
 		goto verdict;
 
@@ -477,7 +527,7 @@ int tp_gate(struct xdp_md *ctx)
 		reason = p.fragment ? TP_DROP_FRAGMENT : TP_DROP_UNKNOWN;
 	} else if (!mac_eq(id->mac, eth->h_source)) {
 		reason = TP_DROP_MAC_MISMATCH;
-	} else if (id->expires_ns <= bpf_ktime_get_boot_ns()) {
+	} else if (id->expires_ns <= lease_clock()) {
 		reason = TP_DROP_EXPIRED;
 	} else {
 		struct tp_counter *dc;

@@ -217,7 +217,8 @@ static int add_identity(const struct ident *id, __u64 now)
 	};
 	struct tp_identity v = {
 		.device_id = id->dev,
-		.expires_ns = id->expired ? now - 1 : now + LEASE_NS,
+		/* a tick-grained lease clock: run out a second ago */
+		.expires_ns = id->expired ? now - 1000000000ULL : now + LEASE_NS,
 		.mac = PKT_MAC(id->mac),
 	};
 
