@@ -121,6 +121,10 @@ demo: deps
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	install -D -m 0644 userspace/daemon/trustpointd.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/trustpointd.service
+	install -D -m 0644 userspace/daemon/trustpointd.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/trustpoint/trustpointd.conf.example
 
 clean:
 	rm -rf $(OUT)

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <json-c/json.h>
 
 #include "cli/main.h"
 #include "cli/device.h"
 #include "lib/addr.h"
+#include "lib/control.h"
 #include "lib/import.h"
 #include "lib/registry.h"
 
@@ -333,6 +335,65 @@ static int do_set(int argc, char **argv)
 	return 0;
 }
 
+static const char *const status_cmd[] = {
+	[REG_DEV_ACTIVE] = "device.activate",
+	[REG_DEV_QUARANTINED] = "device.quarantine",
+	[REG_DEV_REVOKED] = "device.revoke",
+};
+
+/*
+ * When trustpointd runs, it makes the change: it is the one writer of the
+ * maps, and it also closes the device's TLS session and its conntrack
+ * flows. Returns 1 when no daemon listens (take the direct path).
+ */
+static int change_status_daemon(const char *ref, enum reg_dev_status to,
+				int reason, const char *detail)
+{
+	struct json_object *req = json_object_new_object(), *resp = NULL, *v;
+	int err;
+
+	json_object_object_add(req, "cmd",
+			       json_object_new_string(status_cmd[to]));
+	json_object_object_add(req, "device", json_object_new_string(ref));
+	json_object_object_add(req, "actor", json_object_new_string(actor()));
+	if (to == REG_DEV_REVOKED)
+		json_object_object_add(
+			req, "reason",
+			json_object_new_string(reg_reason_name(reason)));
+	else
+		json_object_object_add(req, "reason",
+				       json_object_new_string(detail));
+	err = control_call(opts.socket, req, &resp, 10000);
+	json_object_put(req);
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		return 1;
+	if (err) {
+		p_err("trustpointd at %s did not answer: %s", opts.socket,
+		      strerror(-err));
+		return -1;
+	}
+	if (json_object_object_get_ex(resp, "error", &v)) {
+		p_err("%s", json_object_get_string(v));
+		json_object_put(resp);
+		return -1;
+	}
+	out_open_object(NULL);
+	out_string("device", "%s", json_object_object_get_ex(resp, "name", &v) ?
+				       json_object_get_string(v) : ref);
+	out_string("status", " is %s", reg_dev_status_name(to));
+	out_int("evicted", "; %" PRId64 " gate entries evicted",
+		json_object_object_get_ex(resp, "evicted", &v) ?
+			json_object_get_int64(v) : 0);
+	out_int("flows", ", %" PRId64 " flows cut",
+		json_object_object_get_ex(resp, "flows", &v) ?
+			json_object_get_int64(v) : 0);
+	out_bool("daemon", " (by trustpointd)\n", true);
+	out_close_object();
+	out_flush();
+	json_object_put(resp);
+	return 0;
+}
+
 /*
  * A status change: registry first, then the gate's entries, so no
  * interleaving leaves an entry of a device the registry no longer trusts.
@@ -344,6 +405,9 @@ static int change_status(const char *ref, enum reg_dev_status to, int reason,
 	struct registry *r;
 	int err, evicted = 0;
 
+	err = change_status_daemon(ref, to, reason, detail);
+	if (err <= 0)
+		return err ? 1 : 0;
 	if (open_registry(&r))
 		return 1;
 	err = get_device(r, ref, &d);
@@ -372,6 +436,7 @@ static int change_status(const char *ref, enum reg_dev_status to, int reason,
 		out_string("status", " is %s", reg_dev_status_name(to));
 		out_int("evicted", "; %" PRId64 " gate entries evicted\n",
 			evicted);
+		out_bool("daemon", NULL, false);
 		out_close_object();
 		out_flush();
 	}

@@ -157,8 +157,8 @@ static int do_help(int argc, char **argv)
 		"Usage: %s [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       %s version\n"
 		"\n"
-		"       OBJECT := { device | user | ca | cert | gate | identity | bootstrap |\n"
-		"                   stats | event | probe | map }\n"
+		"       OBJECT := { device | user | ca | cert | session | gate | identity |\n"
+		"                   bootstrap | stats | event | probe | map }\n"
 		HELP_OPTIONS
 		"              -V|--version\n",
 		bin_name, bin_name);
@@ -193,6 +193,7 @@ static const struct cmd objects[] = {
 	{ "user", do_user },
 	{ "ca", do_ca },
 	{ "cert", do_cert },
+	{ "session", do_session },
 	{ "version", do_version },
 	{ 0 },
 };

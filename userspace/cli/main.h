@@ -102,6 +102,7 @@ void print_import_stats(const struct import_stats *st, bool dry_run);
 const char *import_change_name(int changed);
 int do_ca(int argc, char **argv);
 int do_cert(int argc, char **argv);
+int do_session(int argc, char **argv);
 int do_device(int argc, char **argv);
 int do_user(int argc, char **argv);
 

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daemon.h - what trustpointd's files share: the daemon state, the
+ * session, the epoll items and the timer heap. One thread runs one epoll
+ * loop; every handler runs to completion inside one step of it, which is
+ * what makes a revocation one atomic step with respect to handshakes.
+ */
+#ifndef TP_DAEMON_H
+#define TP_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+
+#include "bpf/gate.h"
+#include "lib/config.h"
+#include "lib/proto.h"
+
+struct json_object;
+struct registry;
+struct tp_gate;
+struct tp_nl;
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* What an epoll item is; data.ptr points at the struct ev inside it. */
+enum ev_kind { EV_LISTEN, EV_SESSION, EV_CTL_LISTEN, EV_CTL_CONN, EV_SIGNAL };
+
+struct ev {
+	uint8_t kind;
+	bool dead; /* closed in this batch; freed after it */
+	int fd;
+	struct ev *dead_next;
+};
+
+/* A deadline in the min-heap; idx < 0 when not armed. */
+struct timer {
+	uint64_t due_ms;
+	int idx;
+	void (*fn)(struct timer *t);
+};
+
+enum sess_state {
+	S_HANDSHAKE, /* TLS handshake running; counts against max_handshakes */
+	S_AUTHED,    /* verified and bound; waiting for HELLO */
+	S_ACTIVE,    /* WELCOME sent; heartbeats renew the lease */
+	S_GRACE,     /* connection gone; entries evicted when the timer fires */
+};
+
+#define SESSION_KEYS_MAX (1 + PROTO_MAX_ADDRS)
+
+struct src_count;
+
+/*
+ * One connection from a device. Idle, this plus wolfSSL's object is all a
+ * session costs: frame payloads and pending output are allocated only
+ * while they exist.
+ */
+struct session {
+	struct ev ev;
+	uint8_t state;
+	uint8_t family; /* peer address */
+	uint16_t port;
+	uint8_t addr[16];
+	uint8_t mac[6];
+	uint8_t nkeys;
+	int oif;      /* the interface the peer is reached by (0: unbound) */
+	bool closing; /* flush output, then close */
+	struct timer timer;
+	struct session *prev, *next; /* every session */
+	struct session *dev_next;    /* same device-hash bucket */
+	struct src_count *src;
+	WOLFSSL *ssl;
+	int64_t device_id;  /* 0 until verified */
+	char *serial;	    /* the client certificate's, for the status sweep */
+	const char *issuer; /* interned */
+	struct tp_identity_key *keys; /* nkeys bound entries */
+	int64_t since;		      /* unix seconds of the handshake */
+	uint64_t last_ms;	      /* last frame from the agent */
+	struct proto_reader rd;
+	uint8_t *out; /* pending output, only while a write is short */
+	uint32_t out_len, out_off;
+};
+
+struct daemon {
+	struct tp_config cfg;
+	const char *config_path;
+	char *state_dir, *bpffs; /* effective, flags over config */
+	char cert_path[4096], key_path[4096], ca_path[4096];
+	bool verbose;
+	volatile bool stop;
+
+	int epfd;
+	struct ev sig_ev;
+	struct ev listen_ev[TP_LISTEN_MAX];
+	int nlisten;
+	struct ev ctl_ev;
+	struct ev *dead; /* waiting for the end of the batch */
+
+	WOLFSSL_CTX *tls;
+	struct registry *reg;
+	struct tp_gate *gate; /* NULL: no gate loaded, nothing is bound */
+	struct tp_nl *nl;
+
+	struct timer **heap;
+	size_t nheap, heap_cap;
+	struct timer tick; /* the periodic registry sweep */
+
+	struct session *sessions; /* list head */
+	struct session *sweep_at; /* where the next sweep continues */
+	unsigned int nconns, nhandshakes, nsessions;
+	struct session **dev_hash;
+	struct src_count **src_hash;
+	char **issuers; /* interned issuer DNs */
+	int nissuers;
+};
+
+extern struct daemon *tpd;
+
+/* main.c: logging */
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print {"ts":..,"event":name,...o} as one line on stderr; consumes o. */
+void log_event(const char *name, struct json_object *o);
+void peer_str(const struct session *s, char *buf, size_t len);
+
+/* loop.c */
+uint64_t now_ms(void);
+int ev_add(struct ev *ev, uint32_t events);
+int ev_mod(struct ev *ev, uint32_t events);
+void ev_del(struct ev *ev);
+/*
+ * Free an item after the current batch of events, so that an event of the
+ * same batch never reaches freed memory.
+ */
+void ev_defer_free(struct ev *ev);
+void timer_arm(struct timer *t, uint64_t due_ms);
+void timer_cancel(struct timer *t);
+int loop_run(void);
+
+/* tls.c */
+int tls_init(void);
+void tls_exit(void);
+/*
+ * Advance a handshake: 0 done and verified (device_id, serial, issuer
+ * set), -EAGAIN more I/O needed (events says which), or -EPERM refused
+ * (reason filled in: a short token like "expired").
+ */
+int tls_handshake(struct session *s, uint32_t *events, char *reason, size_t len,
+		  char *detail, size_t dlen);
+const char *issuer_intern(const char *dn);
+
+/* session.c */
+void session_accept(struct ev *listener);
+void session_io(struct session *s, uint32_t events);
+/* Send a frame and close (BYE/REVOKED); evict says whether to go to grace. */
+void session_end(struct session *s, uint8_t type, const char *reason,
+		 bool evict_now);
+void session_destroy(struct session *s);
+struct session *session_first_of(int64_t device_id);
+struct session *session_next_of(struct session *s);
+int sessions_init(void);
+void sessions_shutdown(void);
+
+/* bind.c */
+/* Bind the session's peer address; 0 or -errno (logged). */
+int bind_peer(struct session *s);
+/* Bind addresses the agent announced (those on the same link and MAC). */
+void bind_announced(struct session *s, const struct proto_hello *h);
+int bind_renew(struct session *s);
+/* Delete the session's entries not also held by a live session. */
+void bind_evict(struct session *s);
+bool lan_allowed(int ifindex);
+
+/* revoke.c */
+/*
+ * Revoke (REVOKED), quarantine (QUARANTINED) or activate a device, in the
+ * order the design fixes. *out receives the response members.
+ */
+int device_set_status(const char *ref, int status, const char *reason,
+		      const char *actor, struct json_object *out, char *err,
+		      size_t errlen);
+/* Cut a device's entries, sessions and flows (steps 2-5). */
+void device_cut(int64_t id, const char *event, const char *reason,
+		const char *actor, unsigned int *evicted, unsigned int *flows);
+/* True when the device is active and, if serial is given, the cert good. */
+bool device_still_good(int64_t id, const char *issuer, const char *serial);
+void sweep_start(void);
+
+/* control.c */
+int control_init(void);
+void control_exit(void);
+void control_accept(struct ev *listener);
+void control_io(struct ev *ev, uint32_t events);
+void control_conn_destroy(struct ev *ev);
+
+/* reconcile.c */
+int reconcile_gate(void);
+int bootstrap_add_listeners(void);
+
+#endif /* TP_DAEMON_H */

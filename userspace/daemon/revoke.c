@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * revoke.c - revocation and quarantine in one step of the loop, in the
+ * order the design fixes: registry, gate entries, TLS session, conntrack,
+ * event. Also the sweep that re-reads the registry for connected devices
+ * every second, so a status written by another process (tpctl with no
+ * daemon to ask) cuts a session too.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "daemon/daemon.h"
+#include "lib/addr.h"
+#include "lib/gate.h"
+#include "lib/netlink.h"
+#include "lib/registry.h"
+
+#define SWEEP_MS 1000
+#define SWEEP_BATCH 4096 /* sessions checked per tick; the rest next tick */
+#define ADDRS_MAX 256
+
+struct addr_set {
+	uint8_t family[ADDRS_MAX];
+	uint8_t addr[ADDRS_MAX][16];
+	int n;
+};
+
+static void addr_set_add(struct addr_set *a, uint8_t family,
+			 const uint8_t *addr)
+{
+	for (int i = 0; i < a->n; i++)
+		if (a->family[i] == family && !memcmp(a->addr[i], addr, 16))
+			return;
+	if (a->n == ADDRS_MAX)
+		return;
+	a->family[a->n] = family;
+	memcpy(a->addr[a->n++], addr, 16);
+}
+
+struct collect_ctx {
+	__u64 id;
+	struct addr_set *set;
+};
+
+static int collect_cb(const struct tp_identity_key *k,
+		      const struct tp_identity *v, void *ctx)
+{
+	struct collect_ctx *c = ctx;
+
+	if (v->device_id == c->id)
+		addr_set_add(c->set, k->family, k->addr);
+	return 0;
+}
+
+/* Steps 2-4 for one device; the caller did step 1 and logs step 5. */
+static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
+		      unsigned int *flows)
+{
+	struct collect_ctx cc = {.id = id};
+	struct addr_set *set = calloc(1, sizeof(*set));
+	unsigned int removed = 0, gone, nflows = 0, direct = 0;
+	struct session *s, *n;
+	__u64 did = id;
+	int err;
+
+	cc.set = set;
+	/* what to kill in conntrack: read now, before the entries go */
+	if (set) {
+		for (s = session_first_of(id); s; s = session_next_of(s))
+			for (int i = 0; i < s->nkeys; i++)
+				addr_set_add(set, s->keys[i].family,
+					     s->keys[i].addr);
+		if (tpd->gate)
+			gate_identity_foreach(tpd->gate, collect_cb, &cc);
+	}
+	/* 2: the session's own keys first, then anything else of the device */
+	if (tpd->gate) {
+		for (s = session_first_of(id); s; s = session_next_of(s)) {
+			for (int i = 0; i < s->nkeys; i++)
+				if (!gate_identity_del(tpd->gate, &s->keys[i]))
+					direct++;
+			s->nkeys = 0;
+		}
+		err = gate_identity_flush(tpd->gate, &did, &removed);
+		if (err)
+			log_msg("device %lld: flushing its entries: %s",
+				(long long)id, strerror(-err));
+	}
+	/* 3: tell the agent and close */
+	for (s = session_first_of(id); s; s = n) {
+		n = session_next_of(s);
+		session_end(s, PROTO_REVOKED, reason, true);
+	}
+	/* 4: established flows die with their conntrack entries */
+	for (int i = 0; set && i < set->n; i++) {
+		err = tp_ct_delete_src(set->family[i], set->addr[i], &gone);
+		if (err) {
+			char ip[IP_STRLEN];
+
+			ip_format(set->family[i], set->addr[i], ip);
+			log_msg("device %lld: deleting conntrack entries of %s: %s",
+				(long long)id, ip, strerror(-err));
+		}
+		nflows += gone;
+	}
+	free(set);
+	if (evicted)
+		*evicted = direct + removed;
+	if (flows)
+		*flows = nflows;
+}
+
+static void status_event(const char *event, const struct reg_device *d,
+			 const char *reason, const char *actor,
+			 unsigned int evicted, unsigned int flows)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "device", json_object_new_string(d->uuid));
+	json_object_object_add(o, "id", json_object_new_int64(d->id));
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(
+		o, "owner", json_object_new_string(d->owner ? d->owner : ""));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(reason ? reason : ""));
+	json_object_object_add(o, "actor", json_object_new_string(actor));
+	json_object_object_add(o, "evicted", json_object_new_int(evicted));
+	json_object_object_add(o, "flows", json_object_new_int(flows));
+	log_event(event, o);
+}
+
+void device_cut(int64_t id, const char *event, const char *reason,
+		const char *actor, unsigned int *evicted, unsigned int *flows)
+{
+	struct reg_device d = {};
+	unsigned int ev = 0, fl = 0;
+	bool known = !reg_device_get_id(tpd->reg, id, &d);
+
+	cut_steps(id, reason, &ev, &fl);
+	if (!known) {
+		d.id = id;
+		d.name = (char *)"?";
+	}
+	status_event(event, &d, reason, actor, ev, fl);
+	if (known)
+		reg_device_free(&d);
+	if (evicted)
+		*evicted = ev;
+	if (flows)
+		*flows = fl;
+}
+
+int device_set_status(const char *ref, int status, const char *reason,
+		      const char *actor, struct json_object *out, char *err,
+		      size_t errlen)
+{
+	const char *event = status == REG_DEV_REVOKED ? "device.revoked"
+			    : status == REG_DEV_QUARANTINED
+				    ? "device.quarantined"
+				    : "device.activated";
+	unsigned int evicted = 0, flows = 0;
+	struct reg_device d;
+	int code = REG_REASON_UNSPECIFIED, ret;
+
+	ret = reg_device_get(tpd->reg, ref, &d);
+	if (ret) {
+		snprintf(err, errlen,
+			 ret == -ENOENT ? "no device '%.64s'"
+					: "registry error looking up '%.64s'",
+			 ref);
+		return ret;
+	}
+	if (status == REG_DEV_REVOKED && reason &&
+	    reg_reason_parse(reason, &code)) {
+		snprintf(err, errlen, "'%.64s' is not a revocation reason",
+			 reason);
+		reg_device_free(&d);
+		return -EINVAL;
+	}
+	if (status == REG_DEV_REVOKED)
+		reason = reg_reason_name(code);
+	/* 1: the registry, certificates with it when revoking */
+	ret = reg_device_set_status(tpd->reg, d.id, status, code, actor,
+				    reason);
+	if (ret) {
+		snprintf(err, errlen, "cannot set %s %s: %s", d.name,
+			 reg_dev_status_name(status),
+			 ret == -EPERM ? "not allowed from its current status"
+				       : reg_errmsg(tpd->reg));
+		reg_device_free(&d);
+		return ret;
+	}
+	/* 2-4 */
+	if (status != REG_DEV_ACTIVE)
+		cut_steps(d.id, reason ? reason : reg_dev_status_name(status),
+			  &evicted, &flows);
+	/* 5 */
+	status_event(event, &d, reason, actor, evicted, flows);
+	json_object_object_add(out, "device", json_object_new_string(d.uuid));
+	json_object_object_add(out, "name", json_object_new_string(d.name));
+	json_object_object_add(
+		out, "status",
+		json_object_new_string(reg_dev_status_name(status)));
+	json_object_object_add(out, "evicted", json_object_new_int(evicted));
+	json_object_object_add(out, "flows", json_object_new_int(flows));
+	reg_device_free(&d);
+	return 0;
+}
+
+bool device_still_good(int64_t id, const char *issuer, const char *serial)
+{
+	struct reg_device d;
+	struct reg_cert c;
+	bool good;
+	int err;
+
+	err = reg_device_get_id(tpd->reg, id, &d);
+	if (err == -ENOENT)
+		return false;
+	if (err) {
+		/* a locked database says nothing about the device: ask again */
+		log_debug("device %lld: registry busy: %s", (long long)id,
+			  strerror(-err));
+		return true;
+	}
+	good = d.status == REG_DEV_ACTIVE;
+	reg_device_free(&d);
+	if (!good || !issuer || !serial)
+		return good;
+	err = reg_cert_get(tpd->reg, issuer, serial, &c);
+	if (err == -ENOENT)
+		return false;
+	if (err)
+		return true;
+	good = c.status == REG_CERT_GOOD;
+	reg_cert_free(&c);
+	return good;
+}
+
+static void sweep(struct timer *t)
+{
+	struct session *s;
+	int budget = SWEEP_BATCH;
+
+	if (!tpd->sweep_at)
+		tpd->sweep_at = tpd->sessions;
+	while ((s = tpd->sweep_at) && budget--) {
+		tpd->sweep_at = s->next;
+		if (s->state != S_AUTHED && s->state != S_ACTIVE)
+			continue;
+		if (!device_still_good(s->device_id, s->issuer, s->serial))
+			/* session_free keeps sweep_at pointing at a live one */
+			device_cut(s->device_id, "device.cut",
+				   "not active in the registry",
+				   "trustpointd:sweep", NULL, NULL);
+	}
+	timer_arm(t, now_ms() + SWEEP_MS);
+}
+
+void sweep_start(void)
+{
+	tpd->tick.idx = -1;
+	tpd->tick.fn = sweep;
+	timer_arm(&tpd->tick, now_ms() + SWEEP_MS);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* control.c - the control socket's framing (control.h) and its client. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "lib/control.h"
+
+int control_encode(struct json_object *o, uint8_t **buf, size_t *len)
+{
+	const char *s;
+	size_t n;
+	uint8_t *b;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+	if (!s)
+		return -ENOMEM;
+	if (n > CONTROL_MAX_MSG)
+		return -EMSGSIZE;
+	b = malloc(CONTROL_HDR_LEN + n);
+	if (!b)
+		return -ENOMEM;
+	b[0] = n >> 24;
+	b[1] = n >> 16;
+	b[2] = n >> 8;
+	b[3] = n;
+	memcpy(b + CONTROL_HDR_LEN, s, n);
+	*buf = b;
+	*len = CONTROL_HDR_LEN + n;
+	return 0;
+}
+
+int control_feed(struct control_reader *r, const uint8_t *data, size_t len,
+		 size_t *used)
+{
+	size_t n;
+
+	*used = 0;
+	if (r->hdr_got < CONTROL_HDR_LEN) {
+		n = CONTROL_HDR_LEN - r->hdr_got;
+		if (n > len)
+			n = len;
+		memcpy(r->hdr + r->hdr_got, data, n);
+		r->hdr_got += n;
+		*used += n;
+		data += n;
+		len -= n;
+		if (r->hdr_got < CONTROL_HDR_LEN)
+			return 0;
+		r->len = (uint32_t)r->hdr[0] << 24 | r->hdr[1] << 16 |
+			 r->hdr[2] << 8 | r->hdr[3];
+		if (r->len > CONTROL_MAX_MSG)
+			return -EMSGSIZE;
+		if (!r->len)
+			return -EPROTO;
+		r->body = malloc(r->len + 1);
+		if (!r->body)
+			return -ENOMEM;
+		r->got = 0;
+	}
+	n = r->len - r->got;
+	if (n > len)
+		n = len;
+	memcpy(r->body + r->got, data, n);
+	r->got += n;
+	*used += n;
+	if (r->got < r->len)
+		return 0;
+	r->body[r->len] = 0;
+	return 1;
+}
+
+void control_reader_reset(struct control_reader *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+struct json_object *control_parse(const char *body, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (len > CONTROL_MAX_MSG || memchr(body, 0, len))
+		return NULL;
+	tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, body, len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != len ||
+		  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events on fd until deadline; -ETIMEDOUT when it passes. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	long long left;
+	int n;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left > 60000 ? 60000 : left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int control_call(const char *sock_path, struct json_object *req,
+		 struct json_object **resp, int timeout_ms)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	long long deadline = now_ms() + timeout_ms;
+	struct control_reader rd = {};
+	uint8_t *msg = NULL, buf[4096];
+	size_t len, off = 0, used;
+	ssize_t n;
+	int fd, err;
+
+	*resp = NULL;
+	if (!sock_path || strlen(sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sock_path);
+	err = control_encode(req, &msg, &len);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* a unix connect completes or fails at once; EAGAIN: backlog full */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		if (err == -EAGAIN)
+			err = -ETIMEDOUT;
+		goto out;
+	}
+	while (off < len) {
+		n = send(fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN) {
+			err = wait_fd(fd, POLLOUT, deadline);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		off += n;
+	}
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EAGAIN) {
+			err = wait_fd(fd, POLLIN, deadline);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (n == 0) { /* closed before a whole answer */
+			err = -EPROTO;
+			goto out;
+		}
+		for (size_t at = 0; at < (size_t)n; at += used) {
+			err = control_feed(&rd, buf + at, n - at, &used);
+			if (err < 0)
+				goto out;
+			if (err == 1) {
+				*resp = control_parse(rd.body, rd.len);
+				err = *resp ? 0 : -EPROTO;
+				goto out;
+			}
+		}
+	}
+out:
+	control_reader_reset(&rd);
+	if (fd >= 0)
+		close(fd);
+	free(msg);
+	return err;
+}
