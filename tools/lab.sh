@@ -185,6 +185,16 @@ build()
 
 	in_ns gw sysctl -qw net.ipv4.ip_forward=1
 	in_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	# a stateful forward chain, as on a real gateway: it is what makes
+	# the kernel track connections, which a revocation then deletes
+	in_ns gw nft -f - <<-'NFT'
+		table inet lab {
+			chain forward {
+				type filter hook forward priority 0; policy accept;
+				ct state established,related counter accept
+			}
+		}
+	NFT
 	in_ns gw ip link set lan0 up
 	in_ns gw ip link set wan0 up
 	in_ns gw ip addr add "$GW_WAN4/24" dev wan0
