@@ -50,10 +50,10 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libnl-route-3-dev libwolfssl-dev libsqlite3-dev libinih-dev \
 	    libmicrohttpd-dev libldap-dev iproute2 iputils-ping ethtool \
 	    nftables conntrack openssl xdp-tools pkg-config socat \
-	    slapd ldap-utils sqlite3
+	    slapd ldap-utils sqlite3 libclang-rt-14-dev
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check demo bench fuzz install clean
 
 all: $(BINS) $(OUT)/test_progs
 
@@ -117,6 +117,15 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/demo.sh $(OUT)
+
+# libFuzzer + ASan targets; run one with build/fuzz_ocsp -max_total_time=60 CORPUS
+FUZZERS := $(patsubst selftests/fuzz/%.c,$(OUT)/%,$(wildcard selftests/fuzz/*.c))
+fuzz: $(FUZZERS)
+
+$(OUT)/fuzz_ocsp: selftests/fuzz/fuzz_ocsp.c userspace/lib/ocsp.c userspace/lib/ocsp.h | $(OUT)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -I. -Iuserspace -D_GNU_SOURCE \
+		selftests/fuzz/fuzz_ocsp.c userspace/lib/ocsp.c -o $@
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin
