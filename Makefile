@@ -25,7 +25,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -DTP_VERSION='"$(VERSION)"' -I. -Iuserspace -I$(OUT) \
 	    -I/usr/include/libnl3 \
 	    -fstack-protector-strong -D_FORTIFY_SOURCE=2
-LDLIBS   += -lbpf -lelf -lz -ljson-c -lmnl -lsqlite3 -lwolfssl -lldap -llber -linih \
+LDLIBS   += -lbpf -lelf -lz -ljson-c -lmnl -lsqlite3 -lwolfssl -lldap -llber -linih -lmicrohttpd \
 	    -lnl-route-3 -lnl-3
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -I. -I$(ARCH_INC) -D__BPF__
 
@@ -81,6 +81,9 @@ $(OUT)/obj/%.o: %.c $(HEADERS) $(SKELS) $(OUT)/tests.h
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# test_agent includes the agent's posture reader and logger.
+$(OUT)/obj/selftests/test_agent.o: userspace/agent/posture.c userspace/agent/log.c
+
 # The test list is every `void test_NAME(void)` in selftests/.
 $(OUT)/tests.h: $(TEST_SRCS) | $(OUT)
 	$(call msg,GEN,$@)
@@ -134,6 +137,10 @@ install: $(BINS)
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/trustpointd.service
 	install -D -m 0644 userspace/daemon/trustpointd.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/trustpoint/trustpointd.conf.example
+	install -D -m 0644 userspace/agent/tp-agent.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/tp-agent.service
+	install -D -m 0644 userspace/agent/tp-agent.conf.example \
+		$(DESTDIR)$(PREFIX)/share/doc/trustpoint/tp-agent.conf.example
 
 clean:
 	rm -rf $(OUT)

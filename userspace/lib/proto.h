@@ -23,7 +23,8 @@
  *   daemon -> agent
  *     WELCOME    {"device":"uuid","name":"dev1","lease":SECS,"heartbeat":SECS}
  *     REVOKED    {"reason":"keyCompromise"}
- *     BYE        {"reason":"text"}
+ *   either way
+ *     BYE        the sender closes cleanly (the agent says so when stopped)
  */
 #ifndef TP_LIB_PROTO_H
 #define TP_LIB_PROTO_H
