@@ -42,12 +42,21 @@ struct {
 } tp_identity SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TP_DEVICES_MAX_DEFAULT);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TP_DEVICES_MAX);
+	__type(key, __u32);
 	__type(value, struct tp_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tp_dev_stats SEC(".maps");
+
+/* Which device holds each tp_dev_stats slot; written by the library only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TP_DEVICES_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tp_dev_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -82,6 +91,8 @@ struct {
 struct tp_clock {
 	__u64 jiffies;
 	__u64 boot_ns;
+	__u32 ev_budget; /* drop events this CPU may still try this tick */
+	__u32 pad;
 };
 
 struct {
@@ -396,6 +407,28 @@ static __always_inline void evstat(__u32 idx)
 		(*v)++;
 }
 
+/* This CPU's clock: CLOCK_BOOTTIME, at most one tick old. */
+static __always_inline struct tp_clock *tick_clock(void)
+{
+	__u32 zero = 0;
+	struct tp_clock *c = bpf_map_lookup_elem(&tp_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (c && c->jiffies != j) {
+		c->jiffies = j;
+		c->boot_ns = bpf_ktime_get_boot_ns();
+		c->ev_budget = TP_EV_PER_TICK;
+	}
+	return c;
+}
+
+static __always_inline __u64 lease_clock(void)
+{
+	struct tp_clock *c = tick_clock();
+
+	return c ? c->boot_ns : bpf_ktime_get_boot_ns();
+}
+
 /* Token bucket per source; racy across CPUs, which only blurs the rate. */
 static __always_inline bool event_allowed(struct pkt *p, struct ethhdr *eth,
 					  __u64 now)
@@ -443,9 +476,17 @@ static __noinline void emit_drop(struct xdp_md *ctx, struct pkt *p,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	__u64 now = bpf_ktime_get_boot_ns();
+	struct tp_clock *c = tick_clock();
 	struct tp_event *e;
+	__u64 now;
 
+	/* a flood from many sources stops here, before any hash lookup */
+	if (!c || !c->ev_budget) {
+		evstat(TP_EV_SUPPRESSED);
+		return;
+	}
+	c->ev_budget--;
+	now = c->boot_ns;
 	if ((void *)(eth + 1) > end)
 		eth = NULL;
 	if (!event_allowed(p, eth, now)) {
@@ -479,21 +520,6 @@ static __noinline void emit_drop(struct xdp_md *ctx, struct pkt *p,
 	evstat(TP_EV_EMITTED);
 }
 
-/* CLOCK_BOOTTIME, at most one tick old. */
-static __always_inline __u64 lease_clock(void)
-{
-	__u32 zero = 0;
-	struct tp_clock *c = bpf_map_lookup_elem(&tp_clock, &zero);
-	__u64 j = bpf_jiffies64();
-
-	if (!c)
-		return bpf_ktime_get_boot_ns();
-	if (c->jiffies != j) {
-		c->jiffies = j;
-		c->boot_ns = bpf_ktime_get_boot_ns();
-	}
-	return c->boot_ns;
-}
 
 static __always_inline bool mac_eq(const __u8 *a, const __u8 *b)
 {
@@ -532,7 +558,7 @@ int tp_gate(struct xdp_md *ctx)
 	} else {
 		struct tp_counter *dc;
 
-		dc = bpf_map_lookup_elem(&tp_dev_stats, &id->device_id);
+		dc = bpf_map_lookup_elem(&tp_dev_stats, &id->slot);
 		if (dc) {
 			dc->packets++;
 			dc->bytes += bytes;

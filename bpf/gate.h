@@ -13,6 +13,7 @@
 /* Map names; with LIBBPF_PIN_BY_NAME each is pinned as <bpffs dir>/<name>. */
 #define TP_MAP_IDENTITY "tp_identity"
 #define TP_MAP_DEV_STATS "tp_dev_stats"
+#define TP_MAP_DEV_SLOTS "tp_dev_slots"
 #define TP_MAP_BOOTSTRAP "tp_bootstrap"
 #define TP_MAP_VERDICTS "tp_verdicts"
 #define TP_MAP_EVSTATS "tp_evstats"
@@ -24,7 +25,7 @@
 #define TP_BPFFS_DEFAULT "/sys/fs/bpf/trustpoint"
 
 #define TP_IDENTITY_MAX_DEFAULT 65536
-#define TP_DEVICES_MAX_DEFAULT 16384
+#define TP_DEVICES_MAX 16384 /* devices with bindings at once */
 #define TP_BOOTSTRAP_MAX 256
 #define TP_EVLIMIT_MAX 8192
 #define TP_EVENTS_RINGBUF_BYTES (256 * 1024)
@@ -59,7 +60,12 @@ enum tp_reason {
 };
 #define TP_REASON_DROP_FIRST TP_DROP_UNKNOWN
 
-/* Per-CPU packets and bytes; value of tp_verdicts[reason] and tp_dev_stats. */
+/*
+ * Per-CPU packets and bytes: tp_verdicts[reason], and tp_dev_stats[slot]
+ * for the device that holds the slot in tp_dev_slots[slot] (its device
+ * id; 0 = free). A device keeps its slot while it has bindings; the array
+ * makes counting an authorized frame an inlined lookup, not a hash walk.
+ */
 struct tp_counter {
 	__u64 packets;
 	__u64 bytes;
@@ -91,12 +97,12 @@ struct tp_identity_key {
 
 /* tp_identity value: who the source is and until when. */
 struct tp_identity {
-	__u64 device_id; /* registry device id, key of tp_dev_stats */
+	__u64 device_id; /* registry device id */
 	__u64 expires_ns; /* CLOCK_BOOTTIME; the entry is dead from then on */
 	__u8 mac[6]; /* the MAC the source is bound to */
 	__u16 group; /* policy group */
 	__u32 flags; /* TP_IDF_* */
-	__u32 pad;
+	__u32 slot; /* the device's counters: tp_dev_stats[slot], set by the library */
 };
 
 /* tp_bootstrap key: an endpoint any LAN source may reach (dst addr/port). */
@@ -146,6 +152,12 @@ struct tp_event {
 	__u8 daddr[16];
 	__u8 pad2[4];
 };
+
+/*
+ * Drop events a CPU may try to emit per clock tick, before the per-source
+ * limit is even asked: a flood from many sources costs a counter bump.
+ */
+#define TP_EV_PER_TICK 8
 
 /* Knobs set in .rodata before load. */
 #define TP_EVENT_RATE_DEFAULT 10 /* events per second per source */

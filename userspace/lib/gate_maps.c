@@ -19,7 +19,9 @@
 struct tp_gate {
 	int identity_fd;
 	int dev_stats_fd;
+	int dev_slots_fd;
 	int bootstrap_fd;
+	__u64 *owner; /* cached copy of tp_dev_slots, NULL until first use */
 	int verdicts_fd;
 	int evstats_fd;
 	int events_fd;
@@ -42,7 +44,8 @@ int gate_open(const char *dir, struct tp_gate **out)
 
 	if (!g)
 		return -ENOMEM;
-	g->identity_fd = g->dev_stats_fd = g->bootstrap_fd = -1;
+	g->identity_fd = g->dev_stats_fd = g->dev_slots_fd = -1;
+	g->bootstrap_fd = -1;
 	g->verdicts_fd = g->evstats_fd = g->events_fd = -1;
 	g->ncpus = libbpf_num_possible_cpus();
 	if (g->ncpus <= 0) {
@@ -51,6 +54,7 @@ int gate_open(const char *dir, struct tp_gate **out)
 	}
 	err = open_pin(dir, TP_MAP_IDENTITY, &g->identity_fd);
 	err = err ?: open_pin(dir, TP_MAP_DEV_STATS, &g->dev_stats_fd);
+	err = err ?: open_pin(dir, TP_MAP_DEV_SLOTS, &g->dev_slots_fd);
 	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP, &g->bootstrap_fd);
 	err = err ?: open_pin(dir, TP_MAP_VERDICTS, &g->verdicts_fd);
 	err = err ?: open_pin(dir, TP_MAP_EVSTATS, &g->evstats_fd);
@@ -68,11 +72,13 @@ void gate_close(struct tp_gate *g)
 {
 	if (!g)
 		return;
-	int fds[] = { g->identity_fd, g->dev_stats_fd, g->bootstrap_fd,
+	int fds[] = { g->identity_fd, g->dev_stats_fd, g->dev_slots_fd,
+		      g->bootstrap_fd,
 		      g->verdicts_fd, g->evstats_fd, g->events_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	free(g->owner);
 	free(g);
 }
 
@@ -89,26 +95,126 @@ static bool identity_key_valid(const struct tp_identity_key *k)
 	return k->family == TP_AF_INET6;
 }
 
-int gate_identity_add(struct tp_gate *g, const struct tp_identity_key *k,
-		      const struct tp_identity *v)
+/*
+ * The slot table is small (TP_DEVICES_MAX ids): read it whole, in one
+ * batch where the kernel allows, else entry by entry.
+ */
+static int read_slots(struct tp_gate *g, __u64 *owner)
 {
-	struct tp_counter *zero;
+	__u32 *keys = calloc(TP_DEVICES_MAX, sizeof(*keys));
+	__u32 n = TP_DEVICES_MAX, out;
 	int err = 0;
 
-	if (!identity_key_valid(k) || v->device_id == 0)
-		return -EINVAL;
+	if (!keys)
+		return -ENOMEM;
+	if (bpf_map_lookup_batch(g->dev_slots_fd, NULL, &out, keys, owner, &n,
+				 NULL) &&
+	    errno != ENOENT) {
+		for (__u32 i = 0; i < TP_DEVICES_MAX && !err; i++)
+			if (bpf_map_lookup_elem(g->dev_slots_fd, &i, &owner[i]))
+				err = -errno;
+	}
+	free(keys);
+	return err;
+}
+
+/*
+ * The slot device_id holds, or -ENOENT; *free_slot gets a free one. The
+ * table is cached per handle; a hit is confirmed with one lookup, and a
+ * claim (fresh) always reads the table anew, since tpctl may have written
+ * it since this handle read it.
+ */
+static int find_slot(struct tp_gate *g, __u64 device_id, __u32 *free_slot,
+		     bool fresh)
+{
+	__u64 holder;
+	int err, slot = -ENOENT;
+
+	if (!g->owner) {
+		g->owner = calloc(TP_DEVICES_MAX, sizeof(*g->owner));
+		if (!g->owner)
+			return -ENOMEM;
+		fresh = true;
+	}
+	if (fresh) {
+		err = read_slots(g, g->owner);
+		if (err)
+			return err;
+	}
+	if (free_slot)
+		*free_slot = TP_DEVICES_MAX;
+	for (__u32 i = 0; i < TP_DEVICES_MAX; i++) {
+		if (g->owner[i] == device_id) {
+			slot = i;
+			break;
+		}
+		if (!g->owner[i] && free_slot && *free_slot == TP_DEVICES_MAX)
+			*free_slot = i;
+	}
+	if (!fresh && (slot < 0 || bpf_map_lookup_elem(g->dev_slots_fd, &slot,
+							&holder) ||
+		       holder != device_id))
+		return find_slot(g, device_id, free_slot, true);
+	return slot;
+}
+
+/* Give device_id a slot of its own, counters zeroed, unless it has one. */
+static int claim_slot(struct tp_gate *g, __u64 device_id, __u32 *slot)
+{
+	struct tp_counter *zero;
+	__u32 free_slot;
+	int ret = find_slot(g, device_id, &free_slot, true);
+
+	if (ret >= 0) {
+		*slot = ret;
+		return 0;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	if (free_slot == TP_DEVICES_MAX)
+		return -ENOSPC;
 	/* counters first, so the first authorized packet is counted */
 	zero = calloc(g->ncpus, sizeof(*zero));
 	if (!zero)
 		return -ENOMEM;
-	if (bpf_map_update_elem(g->dev_stats_fd, &v->device_id, zero,
-				BPF_NOEXIST) &&
-	    errno != EEXIST)
-		err = -errno;
+	ret = bpf_map_update_elem(g->dev_stats_fd, &free_slot, zero, BPF_ANY);
 	free(zero);
-	if (err)
-		return err;
-	if (bpf_map_update_elem(g->identity_fd, k, v, BPF_ANY))
+	if (ret ||
+	    bpf_map_update_elem(g->dev_slots_fd, &free_slot, &device_id, BPF_ANY))
+		return -errno;
+	g->owner[free_slot] = device_id;
+	*slot = free_slot;
+	return 0;
+}
+
+static void release_slot(struct tp_gate *g, __u64 device_id)
+{
+	__u64 none = 0;
+	int slot = find_slot(g, device_id, NULL, true);
+
+	if (slot >= 0 &&
+	    !bpf_map_update_elem(g->dev_slots_fd, &slot, &none, BPF_ANY))
+		g->owner[slot] = 0;
+}
+
+int gate_identity_add(struct tp_gate *g, const struct tp_identity_key *k,
+		      const struct tp_identity *v)
+{
+	struct tp_identity nv = *v, old;
+	int err;
+
+	if (!identity_key_valid(k) || v->device_id == 0)
+		return -EINVAL;
+	/* a renewal keeps the slot it has: no walk of the slot table */
+	if (!bpf_map_lookup_elem(g->identity_fd, k, &old) &&
+	    old.device_id == v->device_id) {
+		nv.slot = old.slot;
+	} else {
+		err = claim_slot(g, v->device_id, &nv.slot);
+		if (err)
+			return err;
+	}
+	if (bpf_map_update_elem(g->identity_fd, k, &nv, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -165,7 +271,7 @@ int gate_identity_del(struct tp_gate *g, const struct tp_identity_key *k)
 	if (bpf_map_delete_elem(g->identity_fd, k))
 		return -errno;
 	if (!device_has_entries(g, v.device_id))
-		bpf_map_delete_elem(g->dev_stats_fd, &v.device_id);
+		release_slot(g, v.device_id);
 	return 0;
 }
 
@@ -207,15 +313,14 @@ int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 	if (removed)
 		*removed = n;
 	if (device_id) {
-		bpf_map_delete_elem(g->dev_stats_fd, device_id);
+		release_slot(g, *device_id);
 	} else {
-		__u64 id, nid, *p = NULL;
+		__u64 none = 0;
 
-		while (!bpf_map_get_next_key(g->dev_stats_fd, p, &nid)) {
-			id = nid;
-			bpf_map_delete_elem(g->dev_stats_fd, &id);
-			p = NULL; /* the walk restarts after a delete */
-		}
+		for (__u32 i = 0; i < TP_DEVICES_MAX; i++)
+			bpf_map_update_elem(g->dev_slots_fd, &i, &none, BPF_ANY);
+		free(g->owner);
+		g->owner = NULL;
 	}
 	return err;
 }
@@ -244,7 +349,11 @@ static int percpu_sum(int fd, const void *key, int ncpus,
 int gate_device_stats(struct tp_gate *g, __u64 device_id,
 		      struct tp_counter *sum)
 {
-	return percpu_sum(g->dev_stats_fd, &device_id, g->ncpus, sum);
+	int slot = find_slot(g, device_id, NULL, false);
+
+	if (slot < 0)
+		return slot;
+	return percpu_sum(g->dev_stats_fd, &slot, g->ncpus, sum);
 }
 
 int gate_verdicts(struct tp_gate *g, struct tp_counter out[TP_REASON_MAX])
@@ -416,7 +525,8 @@ static __u32 count_entries(int fd, __u32 key_size)
 int gate_maps(const char *dir, struct gate_map_info **out, int *n)
 {
 	static const char *const names[] = {
-		TP_MAP_IDENTITY, TP_MAP_DEV_STATS, TP_MAP_BOOTSTRAP,
+		TP_MAP_IDENTITY, TP_MAP_DEV_STATS, TP_MAP_DEV_SLOTS,
+		TP_MAP_BOOTSTRAP,
 		TP_MAP_VERDICTS, TP_MAP_EVSTATS,   TP_MAP_EVENTS,
 		TP_MAP_EVLIMIT,
 	};
