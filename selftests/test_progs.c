@@ -6,6 +6,7 @@
  * line is "N passed, N failed, N skipped" and the exit status is non-zero
  * when anything failed.
  */
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <signal.h>
@@ -123,8 +124,9 @@ const char *test__name(char *buf, size_t len, const char *prefix)
 
 int test__sys(const char *fmt, ...)
 {
-	char cmd[4096];
+	char cmd[8192];
 	va_list ap;
+	pid_t pid;
 	int st;
 
 	va_start(ap, fmt);
@@ -132,10 +134,24 @@ int test__sys(const char *fmt, ...)
 	va_end(ap);
 	if (env.verbose)
 		fprintf(stderr, "    $ %s\n", cmd);
-	else if (!strstr(cmd, ">"))
-		strncat(cmd, " >/dev/null 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	st = system(cmd);
-	if (st == -1)
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* quiet unless -v; the command's own redirections still apply */
+		if (!env.verbose) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0) {
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+		}
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
