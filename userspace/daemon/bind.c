@@ -224,7 +224,7 @@ int bind_renew(struct session *s)
 	 * evicts what we just wrote. Either way no revoked device stays.
 	 */
 	if (!device_still_good(s->device_id, s->issuer, s->serial)) {
-		device_cut(s->device_id, "device.cut", "status changed",
+		device_cut(s->device_id, "device-cut", "status changed",
 			   "trustpointd", NULL, NULL);
 		return -EPERM;
 	}

@@ -8,6 +8,7 @@
 #ifndef TP_DAEMON_H
 #define TP_DAEMON_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,10 +17,17 @@
 #include <wolfssl/ssl.h>
 
 #include "bpf/gate.h"
+#include "lib/addr.h"
 #include "lib/config.h"
 #include "lib/proto.h"
 
+struct ca;
+struct events;
+struct ev_record;
+struct gate_events;
 struct json_object;
+struct ocsp_responder;
+struct reg_device;
 struct registry;
 struct tp_gate;
 struct tp_nl;
@@ -28,7 +36,15 @@ struct tp_nl;
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* What an epoll item is; data.ptr points at the struct ev inside it. */
-enum ev_kind { EV_LISTEN, EV_SESSION, EV_CTL_LISTEN, EV_CTL_CONN, EV_SIGNAL };
+enum ev_kind {
+	EV_LISTEN,
+	EV_SESSION,
+	EV_CTL_LISTEN,
+	EV_CTL_CONN,
+	EV_SIGNAL,
+	EV_HTTP,   /* libmicrohttpd's epoll fd */
+	EV_EVENTS, /* the events library's outputs */
+};
 
 struct ev {
 	uint8_t kind;
@@ -86,6 +102,18 @@ struct session {
 	uint32_t out_len, out_off;
 };
 
+/* Counters for /metrics that no map or library keeps. */
+#define HS_REASONS_MAX 32
+struct tp_stats {
+	uint64_t handshakes_ok;
+	struct {
+		char reason[48];
+		uint64_t n;
+	} hs_fail[HS_REASONS_MAX]; /* refusals by reason */
+	uint64_t revocations, quarantines, trust_changes, drifts;
+	uint64_t gate_drop_events; /* read from the ring buffer */
+};
+
 struct daemon {
 	struct tp_config cfg;
 	const char *config_path;
@@ -117,6 +145,17 @@ struct daemon {
 	struct src_count **src_hash;
 	char **issuers; /* interned issuer DNs */
 	int nissuers;
+
+	struct events *events; /* NULL until evlog_open() */
+	struct ev events_ev;
+	struct timer events_timer;
+	struct gate_events *gev; /* drop events, once a gate is open */
+	struct timer gev_timer;
+	struct ev http_ev;
+	struct timer http_timer;
+	struct ca *ca;		   /* for OCSP; NULL: /ocsp internalError */
+	struct ocsp_responder *ocsp;
+	struct tp_stats stats;
 };
 
 extern struct daemon *tpd;
@@ -124,8 +163,6 @@ extern struct daemon *tpd;
 /* main.c: logging */
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print {"ts":..,"event":name,...o} as one line on stderr; consumes o. */
-void log_event(const char *name, struct json_object *o);
 void peer_str(const struct session *s, char *buf, size_t len);
 
 /* loop.c */
@@ -184,6 +221,14 @@ bool lan_allowed(int ifindex);
 int device_set_status(const char *ref, int status, const char *reason,
 		      const char *actor, struct json_object *out, char *err,
 		      size_t errlen);
+/*
+ * Steps 2-5 after the registry step (which the caller did, status already
+ * written): cut entries, sessions and flows, then the event. out (may be
+ * NULL) receives the response members.
+ */
+void device_status_done(const struct reg_device *d, int status,
+			const char *reason, const char *actor,
+			struct json_object *out);
 /* Cut a device's entries, sessions and flows (steps 2-5). */
 void device_cut(int64_t id, const char *event, const char *reason,
 		const char *actor, unsigned int *evicted, unsigned int *flows);
@@ -197,6 +242,68 @@ void control_exit(void);
 void control_accept(struct ev *listener);
 void control_io(struct ev *ev, uint32_t events);
 void control_conn_destroy(struct ev *ev);
+
+/* evlog.c: security events (lib/events.h) with the device identity */
+/* Where a device is: from its session, or nothing known ("" / 0). */
+struct ev_where {
+	char ip[IP_STRLEN];
+	char mac[MAC_STRLEN];
+	char ifname[IF_NAMESIZE];
+	int vlan;
+	char cert_serial[65];
+};
+void where_of_session(const struct session *s, struct ev_where *w);
+/* The first connected session of the device, if any. */
+void where_of_device(int64_t id, struct ev_where *w);
+/*
+ * Emit r about device d (NULL: none) found at w (NULL: unknown); r->id is
+ * filled here. Stderr gets the line too when [events] to_stderr is on.
+ */
+void evlog(struct ev_record *r, const struct reg_device *d,
+	   const struct ev_where *w);
+/* The same for a device known by id (looked up; 0: no device). */
+void evlog_id(struct ev_record *r, int64_t id, const struct ev_where *w);
+int evlog_open(void);
+void evlog_close(void);
+void evlog_reopen(void); /* SIGHUP: logrotate moved the file */
+void evlog_io(void);	 /* events_ev readable */
+/* Start reading the gate's drop events (when a gate is open). */
+void gate_drops_start(void);
+
+/* policy.c: trust scores and posture drift */
+/*
+ * Set d's trust (0..100) and let the thresholds act, all or nothing:
+ * 0, -EPERM when the status change the score calls for is not allowed
+ * from d's status (nothing changed), or another -errno. out receives the
+ * response members.
+ */
+int policy_set_trust(const struct reg_device *d, int score,
+		     const char *reason, const char *actor,
+		     struct json_object *out, char *err, size_t errlen);
+/* Compare a posture report with the enrolled properties; act on drift. */
+void policy_posture(struct session *s, const struct proto_posture *p);
+
+/* http.c: the management address, run inside the loop */
+int http_init(void);
+void http_exit(void);
+void http_io(void); /* http_ev readable */
+
+/* api.c: /v1 */
+int api_init(void);
+void api_exit(void);
+bool api_token_ok(const char *authorization);
+/*
+ * Handle one /v1 call with its (complete, bounded) body. Returns the HTTP
+ * status and sets *resp (a JSON object, the caller's).
+ */
+unsigned int api_handle(const char *method, const char *url,
+			const char *body, size_t len, const char *actor,
+			struct json_object **resp);
+void api_audit(const char *actor, const char *method, const char *url,
+	       unsigned int status, const char *detail);
+
+/* metrics.c: /metrics, the Prometheus text format; malloc'd */
+char *metrics_render(size_t *len);
 
 /* reconcile.c */
 int reconcile_gate(void);

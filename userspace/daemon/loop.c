@@ -183,6 +183,8 @@ static void on_signal(void)
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			log_msg("signal %u: stopping", si.ssi_signo);
 			tpd->stop = true;
+		} else if (si.ssi_signo == SIGHUP) {
+			evlog_reopen();
 		}
 	}
 }
@@ -217,6 +219,12 @@ int loop_run(void)
 				break;
 			case EV_SIGNAL:
 				on_signal();
+				break;
+			case EV_HTTP:
+				http_io();
+				break;
+			case EV_EVENTS:
+				evlog_io();
 				break;
 			}
 		}

@@ -18,15 +18,14 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include <json-c/json.h>
 
 #include "daemon/daemon.h"
+#include "lib/ca.h"
 #include "lib/gate.h"
 #include "lib/netlink.h"
+#include "lib/ocsp.h"
 #include "lib/registry.h"
 
 static struct daemon the_daemon;
@@ -58,28 +57,6 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(fmt, ap);
 	va_end(ap);
-}
-
-void log_event(const char *name, struct json_object *o)
-{
-	struct json_object *line = json_object_new_object();
-	struct timeval tv;
-	struct tm tm;
-	char ts[40];
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03ldZ",
-		 (long)tv.tv_usec / 1000);
-	json_object_object_add(line, "ts", json_object_new_string(ts));
-	json_object_object_add(line, "event", json_object_new_string(name));
-	json_object_object_foreach(o, k, v)
-		json_object_object_add(line, k, json_object_get(v));
-	fprintf(stderr, "%s\n",
-		json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN));
-	json_object_put(line);
-	json_object_put(o);
 }
 
 static void usage(FILE *f)
@@ -162,9 +139,37 @@ static void gate_retry(struct timer *t)
 		log_msg("gate found under %s: binding from now on", tpd->bpffs);
 		reconcile_gate();
 		bootstrap_add_listeners();
+		gate_drops_start();
 	}
 	if (!tpd->gate)
 		timer_arm(t, now_ms() + 1000);
+}
+
+/*
+ * The OCSP responder needs the CA's key to sign (or a delegated signer).
+ * Without a CA the daemon still runs: /ocsp then answers internalError.
+ */
+static int ocsp_setup(void)
+{
+	const struct tp_ocsp_config *o = &tpd->cfg.ocsp;
+	char dir[4096], err[OCSP_ERR_LEN] = "";
+	int ret;
+
+	if (set_path(dir, sizeof(dir), NULL, tpd->state_dir, "ca"))
+		return -ENAMETOOLONG;
+	ret = ca_load(dir, &tpd->ca, err);
+	if (ret) {
+		log_msg("OCSP: no CA under %s (%s): /ocsp answers internalError",
+			dir, err[0] ? err : strerror(-ret));
+		tpd->ca = NULL;
+		return 0;
+	}
+	ret = ocsp_responder_new(tpd->ca, o->signer_cert, o->signer_key,
+				 o->next_update_s, &tpd->ocsp, err);
+	if (ret)
+		/* a signer that was configured and does not work is an error */
+		log_msg("OCSP responder: %s", err[0] ? err : strerror(-ret));
+	return ret;
 }
 
 static int setup(void)
@@ -189,6 +194,12 @@ static int setup(void)
 			strerror(-err));
 		return err;
 	}
+	err = evlog_open();
+	if (err)
+		return err;
+	err = ocsp_setup();
+	if (err)
+		return err;
 	err = gate_open(tpd->bpffs, &tpd->gate);
 	if (err == -ENOENT) {
 		log_msg("no gate under %s: running, but no entries can be written until one is attached",
@@ -210,6 +221,7 @@ static int setup(void)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tpd->sig_ev.kind = EV_SIGNAL;
@@ -228,10 +240,14 @@ static int setup(void)
 	err = control_init();
 	if (err)
 		return err;
+	err = http_init();
+	if (err)
+		return err;
 	err = reconcile_gate();
 	if (err)
 		log_msg("reconcile: %s", strerror(-err));
 	bootstrap_add_listeners();
+	gate_drops_start();
 	sweep_start();
 	return 0;
 }
@@ -239,6 +255,7 @@ static int setup(void)
 static void teardown(void)
 {
 	sessions_shutdown();
+	http_exit();
 	control_exit();
 	for (int i = 0; i < tpd->nlisten; i++)
 		close(tpd->listen_ev[i].fd);
@@ -246,7 +263,10 @@ static void teardown(void)
 		tls_exit();
 	tp_nl_close(tpd->nl);
 	/* the gate stays attached, its entries keep their leases */
+	evlog_close();
 	gate_close(tpd->gate);
+	ocsp_responder_free(tpd->ocsp);
+	ca_free(tpd->ca);
 	reg_close(tpd->reg);
 	free(tpd->heap);
 	free(tpd->dev_hash);
@@ -351,6 +371,8 @@ int main(int argc, char **argv)
 		perror("trustpointd: daemon");
 		return 1;
 	}
+	tpd->events_timer.idx = tpd->gev_timer.idx = tpd->http_timer.idx = -1;
+	tpd->events_ev.fd = tpd->http_ev.fd = -1;
 	tpd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (tpd->epfd < 0) {
 		perror("trustpointd: epoll");

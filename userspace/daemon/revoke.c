@@ -15,6 +15,7 @@
 
 #include "daemon/daemon.h"
 #include "lib/addr.h"
+#include "lib/events.h"
 #include "lib/gate.h"
 #include "lib/netlink.h"
 #include "lib/registry.h"
@@ -114,23 +115,28 @@ static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 		*flows = nflows;
 }
 
-static void status_event(const char *event, const struct reg_device *d,
-			 const char *reason, const char *actor,
-			 unsigned int evicted, unsigned int flows)
+/* Step 5: the event, with where the device was before the cut. */
+static void status_event(const char *action, const struct reg_device *d,
+			 const struct ev_where *w, const char *reason,
+			 const char *actor, unsigned int evicted,
+			 unsigned int flows)
 {
-	struct json_object *o = json_object_new_object();
+	struct ev_field f[] = {
+		{"evicted", NULL, evicted},
+		{"flows", NULL, flows},
+	};
+	struct ev_record r = {
+		.action = action,
+		.category = "iam",
+		.kind = strcmp(action, "device-cut") ? "event" : "alert",
+		.outcome = "success",
+		.reason = reason,
+		.actor = actor,
+		.extra = f,
+		.nextra = 2,
+	};
 
-	json_object_object_add(o, "device", json_object_new_string(d->uuid));
-	json_object_object_add(o, "id", json_object_new_int64(d->id));
-	json_object_object_add(o, "name", json_object_new_string(d->name));
-	json_object_object_add(
-		o, "owner", json_object_new_string(d->owner ? d->owner : ""));
-	json_object_object_add(o, "reason",
-			       json_object_new_string(reason ? reason : ""));
-	json_object_object_add(o, "actor", json_object_new_string(actor));
-	json_object_object_add(o, "evicted", json_object_new_int(evicted));
-	json_object_object_add(o, "flows", json_object_new_int(flows));
-	log_event(event, o);
+	evlog(&r, d, w);
 }
 
 void device_cut(int64_t id, const char *event, const char *reason,
@@ -139,13 +145,15 @@ void device_cut(int64_t id, const char *event, const char *reason,
 	struct reg_device d = {};
 	unsigned int ev = 0, fl = 0;
 	bool known = !reg_device_get_id(tpd->reg, id, &d);
+	struct ev_where w;
 
+	where_of_device(id, &w);
 	cut_steps(id, reason, &ev, &fl);
 	if (!known) {
 		d.id = id;
 		d.name = (char *)"?";
 	}
-	status_event(event, &d, reason, actor, ev, fl);
+	status_event(event, known ? &d : NULL, &w, reason, actor, ev, fl);
 	if (known)
 		reg_device_free(&d);
 	if (evicted)
@@ -154,15 +162,44 @@ void device_cut(int64_t id, const char *event, const char *reason,
 		*flows = fl;
 }
 
+void device_status_done(const struct reg_device *d, int status,
+			const char *reason, const char *actor,
+			struct json_object *out)
+{
+	const char *action = status == REG_DEV_REVOKED ? "device-revoked"
+			     : status == REG_DEV_QUARANTINED
+				     ? "device-quarantined"
+				     : "device-activated";
+	unsigned int evicted = 0, flows = 0;
+	struct ev_where w;
+
+	where_of_device(d->id, &w);
+	/* 2-4 */
+	if (status != REG_DEV_ACTIVE)
+		cut_steps(d->id,
+			  reason ? reason : reg_dev_status_name(status),
+			  &evicted, &flows);
+	if (status == REG_DEV_REVOKED)
+		tpd->stats.revocations++;
+	else if (status == REG_DEV_QUARANTINED)
+		tpd->stats.quarantines++;
+	/* 5 */
+	status_event(action, d, &w, reason, actor, evicted, flows);
+	if (!out)
+		return;
+	json_object_object_add(out, "device", json_object_new_string(d->uuid));
+	json_object_object_add(out, "name", json_object_new_string(d->name));
+	json_object_object_add(
+		out, "status",
+		json_object_new_string(reg_dev_status_name(status)));
+	json_object_object_add(out, "evicted", json_object_new_int(evicted));
+	json_object_object_add(out, "flows", json_object_new_int(flows));
+}
+
 int device_set_status(const char *ref, int status, const char *reason,
 		      const char *actor, struct json_object *out, char *err,
 		      size_t errlen)
 {
-	const char *event = status == REG_DEV_REVOKED ? "device.revoked"
-			    : status == REG_DEV_QUARANTINED
-				    ? "device.quarantined"
-				    : "device.activated";
-	unsigned int evicted = 0, flows = 0;
 	struct reg_device d;
 	int code = REG_REASON_UNSPECIFIED, ret;
 
@@ -194,19 +231,7 @@ int device_set_status(const char *ref, int status, const char *reason,
 		reg_device_free(&d);
 		return ret;
 	}
-	/* 2-4 */
-	if (status != REG_DEV_ACTIVE)
-		cut_steps(d.id, reason ? reason : reg_dev_status_name(status),
-			  &evicted, &flows);
-	/* 5 */
-	status_event(event, &d, reason, actor, evicted, flows);
-	json_object_object_add(out, "device", json_object_new_string(d.uuid));
-	json_object_object_add(out, "name", json_object_new_string(d.name));
-	json_object_object_add(
-		out, "status",
-		json_object_new_string(reg_dev_status_name(status)));
-	json_object_object_add(out, "evicted", json_object_new_int(evicted));
-	json_object_object_add(out, "flows", json_object_new_int(flows));
+	device_status_done(&d, status, reason, actor, out);
 	reg_device_free(&d);
 	return 0;
 }
@@ -254,7 +279,7 @@ static void sweep(struct timer *t)
 			continue;
 		if (!device_still_good(s->device_id, s->issuer, s->serial))
 			/* session_free keeps sweep_at pointing at a live one */
-			device_cut(s->device_id, "device.cut",
+			device_cut(s->device_id, "device-cut",
 				   "not active in the registry",
 				   "trustpointd:sweep", NULL, NULL);
 	}

@@ -19,6 +19,7 @@
 
 #include "daemon/daemon.h"
 #include "lib/addr.h"
+#include "lib/events.h"
 #include "lib/registry.h"
 
 #define HASH_BITS 16
@@ -144,20 +145,69 @@ void peer_str(const struct session *s, char *buf, size_t len)
 		 s->port);
 }
 
+static void count_refusal(const char *reason)
+{
+	struct tp_stats *st = &tpd->stats;
+	int i;
+
+	for (i = 0; i < HS_REASONS_MAX && st->hs_fail[i].reason[0]; i++)
+		if (!strcmp(st->hs_fail[i].reason, reason))
+			break;
+	if (i == HS_REASONS_MAX)
+		i--; /* the last slot takes the rest: "other" */
+	if (!st->hs_fail[i].reason[0] || i == HS_REASONS_MAX - 1)
+		snprintf(st->hs_fail[i].reason, sizeof(st->hs_fail[i].reason),
+			 "%s", i == HS_REASONS_MAX - 1 ? "other" : reason);
+	st->hs_fail[i].n++;
+}
+
 static void refusal(const struct session *s, const char *reason,
 		    const char *detail)
 {
-	struct json_object *o = json_object_new_object();
-	char ip[IP_STRLEN];
+	struct ev_field f[] = {
+		{"peer", NULL, 0},
+		{"port", NULL, s->port},
+		{"detail", detail, 0},
+	};
+	struct ev_record r = {
+		.action = "handshake",
+		.category = "authentication,network",
+		.outcome = "failure",
+		.reason = reason,
+		.actor = "trustpointd",
+		.extra = f,
+		.nextra = detail && detail[0] ? 3 : 2,
+	};
+	struct ev_where w;
 
-	ip_format(s->family, s->addr, ip);
-	json_object_object_add(o, "peer", json_object_new_string(ip));
-	json_object_object_add(o, "port", json_object_new_int(s->port));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	if (detail && detail[0])
-		json_object_object_add(o, "detail",
-				       json_object_new_string(detail));
-	log_event("handshake.refused", o);
+	count_refusal(reason);
+	where_of_session(s, &w);
+	f[0].str = w.ip;
+	/* a refused peer is no device, even when its certificate names one */
+	evlog(&r, NULL, &w);
+}
+
+/* A session event of a verified device: handshake, start, end, expiry. */
+static void session_event(const struct session *s, const char *action,
+			  const char *outcome, const char *reason)
+{
+	struct ev_field f[] = {{"port", NULL, s->port},
+			       {"entries", NULL, s->nkeys}};
+	struct ev_record r = {
+		.action = action,
+		.category = !strcmp(action, "handshake")
+				    ? "authentication,network"
+				    : "session,network",
+		.outcome = outcome,
+		.reason = reason,
+		.actor = "trustpointd",
+		.extra = f,
+		.nextra = 2,
+	};
+	struct ev_where w;
+
+	where_of_session(s, &w);
+	evlog_id(&r, s->device_id, &w);
 }
 
 /* Drop the connection (fd, TLS, buffers) but keep what grace needs. */
@@ -226,6 +276,7 @@ static void session_lost(struct session *s, const char *why)
 	}
 	log_msg("%s: device %lld session lost (%s); evicting in %u s", peer,
 		(long long)s->device_id, why, tpd->cfg.daemon.grace_s);
+	session_event(s, "session-end", "success", why);
 	conn_close(s);
 	s->state = S_GRACE;
 	timer_arm(&s->timer, now_ms() + tpd->cfg.daemon.grace_s * 1000ULL);
@@ -286,6 +337,8 @@ void session_end(struct session *s, uint8_t type, const char *reason,
 		wolfSSL_shutdown(s->ssl);
 	}
 	if (evict_now) {
+		if (s->device_id && s->state != S_HANDSHAKE)
+			session_event(s, "session-end", "success", reason);
 		s->nkeys = 0; /* the caller evicted them already */
 		session_free(s);
 	} else {
@@ -317,6 +370,8 @@ static void on_timer(struct timer *t)
 	case S_GRACE:
 		log_msg("%s: device %lld grace over, evicting %u entries", peer,
 			(long long)s->device_id, s->nkeys);
+		session_event(s, "lease-expired", "success",
+			      "session gone for the grace period");
 		bind_evict(s);
 		session_free(s);
 		break;
@@ -418,6 +473,8 @@ static void authenticated(struct session *s)
 	tpd->nsessions++;
 	dev_link(s);
 	err = bind_peer(s);
+	tpd->stats.handshakes_ok++;
+	session_event(s, "handshake", "success", err ? "not bound" : NULL);
 	/*
 	 * A grace session of the same device is replaced, not evicted later;
 	 * after binding, so that the keys both hold never leave the map.
@@ -434,7 +491,7 @@ static void authenticated(struct session *s)
 		log_msg("%s: device %lld changed status during binding: evicted",
 			peer, (long long)s->device_id);
 		/* all of the device: its other sessions are just as stale */
-		device_cut(s->device_id, "device.cut",
+		device_cut(s->device_id, "device-cut",
 			   "not active in the registry", "trustpointd:bind",
 			   NULL, NULL);
 		return;
@@ -467,9 +524,18 @@ static void welcome(struct session *s, const char *json, size_t len)
 				    false);
 			return;
 		}
-		device_cut(s->device_id, "device.cut",
+		device_cut(s->device_id, "device-cut",
 			   "not active in the registry", "trustpointd:hello",
 			   NULL, NULL);
+		return;
+	}
+	reg_device_free(&d);
+	/* the HELLO's posture first: a cloned certificate gets no welcome */
+	policy_posture(s, &h.posture);
+	if (s->ev.dead || s->ev.fd < 0)
+		return;
+	if (reg_device_get_id(tpd->reg, s->device_id, &d)) {
+		session_end(s, PROTO_BYE, "registry unavailable", false);
 		return;
 	}
 	bind_announced(s, &h);
@@ -481,6 +547,7 @@ static void welcome(struct session *s, const char *json, size_t len)
 		peer, d.name, (long long)d.id, h.agent, h.hostname, s->nkeys);
 	reg_device_free(&d);
 	s->state = S_ACTIVE;
+	session_event(s, "session-start", "success", NULL);
 	if (send_frame(s, frame, proto_welcome(&w, frame, sizeof(frame))))
 		session_lost(s, "write failed");
 }
@@ -510,11 +577,16 @@ static bool on_frame(struct session *s)
 			bind_renew(s);
 		break;
 	case PROTO_POSTURE:
-		/* posture scoring is a later issue; validate and accept */
 		err = s->state == S_ACTIVE ? proto_parse_posture(s->rd.payload,
 								 s->rd.len, &p)
 					   : -EPROTO;
+		if (!err)
+			policy_posture(s, &p);
 		break;
+	case PROTO_BYE: /* the agent stops: a clean close, entries to grace */
+		proto_reader_reset(&s->rd);
+		session_lost(s, "agent said bye");
+		return false;
 	default: /* a daemon->agent type from the agent */
 		err = -EPROTO;
 	}

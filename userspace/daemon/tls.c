@@ -178,6 +178,8 @@ static const char *handshake_reason(int e)
 	case LENGTH_ERROR:
 	case SANITY_MSG_E:
 	case OUT_OF_ORDER_E:
+	case HANDSHAKE_SIZE_ERROR: /* a record that claims an absurd message */
+	case INCOMPLETE_DATA:
 		return "garbage";
 	case SOCKET_PEER_CLOSED_E:
 	case ZERO_RETURN:

@@ -10,6 +10,7 @@
 
 #include "lib/addr.h"
 #include "lib/config.h"
+#include "lib/events.h"
 
 struct parse_ctx {
 	struct tp_config *c;
@@ -199,6 +200,153 @@ static int on_daemon(struct parse_ctx *p, const char *name, const char *value)
 	return -1;
 }
 
+static int bool_parse(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const char *const drift_names[] = {
+	[TP_DRIFT_QUARANTINE] = "quarantine",
+	[TP_DRIFT_REVOKE] = "revoke",
+	[TP_DRIFT_LOWER_TRUST] = "lower-trust",
+};
+
+const char *drift_action_name(enum tp_drift_action a)
+{
+	return a < N(drift_names) ? drift_names[a] : "?";
+}
+
+static int on_http(struct tp_http_config *h, const char *name,
+		   const char *value)
+{
+	uint64_t v;
+
+	if (!strcmp(name, "listen")) {
+		if (!strcmp(value, "none")) {
+			memset(&h->listen, 0, sizeof(h->listen));
+			return 1;
+		}
+		/* a bare address keeps the HTTP port, not the handshake's */
+		bool has_port = value[0] == '['
+					? strstr(value, "]:") != NULL
+					: strchr(value, ':') &&
+						  strchr(value, ':') ==
+							  strrchr(value, ':');
+
+		if (listen_parse(value, &h->listen))
+			return 0;
+		if (!has_port)
+			h->listen.port = TP_HTTP_PORT_DEFAULT;
+		return 1;
+	}
+	if (!strcmp(name, "token_file")) {
+		if (value[0] != '/' || strlen(value) >= 4096)
+			return 0;
+		return !set_str(&h->token_file, value);
+	}
+	if (!strcmp(name, "max_body")) {
+		if (u64_parse(value, 64, 1 << 20, &v))
+			return 0;
+		h->max_body = v;
+		return 1;
+	}
+	return -1;
+}
+
+static int on_events(struct tp_events_config *e, const char *name,
+		     const char *value)
+{
+	int f;
+
+	if (!strcmp(name, "file")) {
+		if (value[0] != '/' || strlen(value) >= 4096)
+			return 0;
+		return !set_str(&e->file, value);
+	}
+	if (!strcmp(name, "syslog")) {
+		/* the events library checks the form when it opens it */
+		if (strncmp(value, "udp://", 6) && strncmp(value, "tcp://", 6) &&
+		    strncmp(value, "unix", 4))
+			return 0;
+		return !set_str(&e->syslog, value);
+	}
+	if (!strcmp(name, "facility")) {
+		f = events_facility_parse(value);
+		if (f < 0)
+			return 0;
+		e->facility = f;
+		return 1;
+	}
+	if (!strcmp(name, "to_stderr"))
+		return !bool_parse(value, &e->to_stderr);
+	return -1;
+}
+
+#define P(f) offsetof(struct tp_policy_config, f)
+static const struct num_key policy_nums[] = {
+	{"quarantine_below", P(quarantine_below), 0, 101},
+	{"revoke_below", P(revoke_below), 0, 101},
+	{"serial_mismatch", P(w_serial_mismatch), 0, 100},
+	{"model_mismatch", P(w_model_mismatch), 0, 100},
+	{"os_downgrade", P(w_os_downgrade), 0, 100},
+	{"os_change", P(w_os_change), 0, 100},
+};
+#undef P
+
+static int on_policy(struct tp_policy_config *p, const char *name,
+		     const char *value)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < N(policy_nums); i++) {
+		if (strcmp(name, policy_nums[i].name))
+			continue;
+		if (u64_parse(value, policy_nums[i].min, policy_nums[i].max,
+			      &v))
+			return 0;
+		*(unsigned int *)((char *)p + policy_nums[i].off) = v;
+		return 1;
+	}
+	if (!strcmp(name, "drift_action")) {
+		for (i = 0; i < N(drift_names); i++) {
+			if (!strcmp(value, drift_names[i])) {
+				p->drift_action = i;
+				return 1;
+			}
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int on_ocsp(struct tp_ocsp_config *o, const char *name,
+		   const char *value)
+{
+	uint64_t v;
+
+	if (!strcmp(name, "signer_cert") || !strcmp(name, "signer_key")) {
+		if (value[0] != '/' || strlen(value) >= 4096)
+			return 0;
+		return !set_str(name[7] == 'c' ? &o->signer_cert
+					       : &o->signer_key,
+				value);
+	}
+	if (!strcmp(name, "next_update")) {
+		if (u64_parse(value, 0, 7 * 86400, &v))
+			return 0;
+		o->next_update_s = v;
+		return 1;
+	}
+	return -1;
+}
+
 static int on_entry(void *user, const char *section, const char *name,
 		    const char *value)
 {
@@ -222,8 +370,14 @@ static int on_entry(void *user, const char *section, const char *name,
 			c->device_days = v;
 			return 1;
 		}
-	} else if (!strcmp(section, "daemon")) {
-		known = on_daemon(p, name, value);
+	} else if (!strcmp(section, "daemon") || !strcmp(section, "http") ||
+		   !strcmp(section, "events") || !strcmp(section, "policy") ||
+		   !strcmp(section, "ocsp")) {
+		known = section[0] == 'd'   ? on_daemon(p, name, value)
+			: section[0] == 'h' ? on_http(&c->http, name, value)
+			: section[0] == 'e' ? on_events(&c->events, name, value)
+			: section[0] == 'p' ? on_policy(&c->policy, name, value)
+					    : on_ocsp(&c->ocsp, name, value);
 		if (known == 1)
 			return 1;
 		known = known == 0;
@@ -265,6 +419,20 @@ int config_load(const char *path, bool required, struct tp_config *c, char *err,
 	}
 	c->device_days = 365;
 	daemon_defaults(&c->daemon);
+	listen_parse("127.0.0.1", &c->http.listen);
+	c->http.listen.port = TP_HTTP_PORT_DEFAULT;
+	c->http.max_body = TP_HTTP_MAX_BODY_DEFAULT;
+	c->events.to_stderr = true;
+	c->policy = (struct tp_policy_config){
+		.quarantine_below = 50,
+		.revoke_below = 20,
+		.drift_action = TP_DRIFT_QUARANTINE,
+		.w_serial_mismatch = 100,
+		.w_model_mismatch = 60,
+		.w_os_downgrade = 30,
+		.w_os_change = 10,
+	};
+	c->ocsp.next_update_s = 3600;
 	f = fopen(path, "r");
 	if (!f) {
 		if (errno == ENOENT && !required)
@@ -277,6 +445,21 @@ int config_load(const char *path, bool required, struct tp_config *c, char *err,
 	}
 	ret = ini_parse_file(f, on_entry, &p);
 	fclose(f);
+	if (!ret && c->policy.revoke_below > c->policy.quarantine_below) {
+		snprintf(err, errlen,
+			 "%s: [policy] revoke_below (%u) above quarantine_below (%u)",
+			 path, c->policy.revoke_below,
+			 c->policy.quarantine_below);
+		config_free(c);
+		return -EINVAL;
+	}
+	if (!ret && !c->ocsp.signer_cert != !c->ocsp.signer_key) {
+		snprintf(err, errlen,
+			 "%s: [ocsp] signer_cert and signer_key go together",
+			 path);
+		config_free(c);
+		return -EINVAL;
+	}
 	if (!ret && c->daemon.heartbeat_s * 3 > c->daemon.lease_s) {
 		snprintf(
 			err, errlen,
@@ -304,6 +487,11 @@ void config_free(struct tp_config *c)
 	free(c->state_dir);
 	free(c->bpffs);
 	free(c->ocsp_url);
+	free(c->http.token_file);
+	free(c->events.file);
+	free(c->events.syslog);
+	free(c->ocsp.signer_cert);
+	free(c->ocsp.signer_key);
 	free(d->server_cert);
 	free(d->server_key);
 	free(d->ca);

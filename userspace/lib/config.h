@@ -44,13 +44,56 @@ struct tp_daemon_config {
 	char *control_group; /* NULL: root only */
 };
 
+/* [http]: the management address (OCSP, /v1 API, /metrics). */
+#define TP_HTTP_PORT_DEFAULT 8088
+#define TP_HTTP_MAX_BODY_DEFAULT 4096
+struct tp_http_config {
+	struct tp_listen listen; /* port 0: no HTTP at all ("listen = none") */
+	char *token_file; /* NULL: /v1 refuses every call */
+	unsigned int max_body; /* bytes of a request body */
+};
+
+/* [events]: where security events go (lib/events.h). */
+struct tp_events_config {
+	char *file;   /* JSON lines, or NULL */
+	char *syslog; /* "udp://HOST:PORT", "tcp://..", "unix://PATH", NULL */
+	int facility; /* 0: events.h's default (authpriv) */
+	bool to_stderr;
+};
+
+/* [policy]: what a trust score and posture drift lead to. */
+enum tp_drift_action {
+	TP_DRIFT_QUARANTINE = 0,
+	TP_DRIFT_REVOKE,
+	TP_DRIFT_LOWER_TRUST, /* only the score; the thresholds decide */
+};
+struct tp_policy_config {
+	unsigned int quarantine_below; /* trust < this: quarantined */
+	unsigned int revoke_below;     /* trust < this: revoked */
+	enum tp_drift_action drift_action;
+	unsigned int w_serial_mismatch, w_model_mismatch;
+	unsigned int w_os_downgrade, w_os_change;
+};
+
+/* [ocsp]: the responder at /ocsp. */
+struct tp_ocsp_config {
+	char *signer_cert, *signer_key; /* NULL: the CA signs */
+	unsigned int next_update_s;
+};
+
 struct tp_config {
 	char *state_dir; /* [paths] state_dir */
 	char *bpffs;	 /* [paths] bpffs */
 	char *ocsp_url;	 /* [ca] ocsp_url: AIA of issued certificates */
 	unsigned int device_days; /* [ca] device_days */
 	struct tp_daemon_config daemon;
+	struct tp_http_config http;
+	struct tp_events_config events;
+	struct tp_policy_config policy;
+	struct tp_ocsp_config ocsp;
 };
+
+const char *drift_action_name(enum tp_drift_action a);
 
 /* Defaults, then path when it exists (or must exist, when required). */
 int config_load(const char *path, bool required, struct tp_config *c, char *err,
