@@ -50,10 +50,11 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libnl-route-3-dev libwolfssl-dev libsqlite3-dev libinih-dev \
 	    libmicrohttpd-dev libldap-dev iproute2 iputils-ping ethtool \
 	    nftables conntrack openssl xdp-tools pkg-config socat \
-	    slapd ldap-utils sqlite3 libclang-rt-14-dev curl prometheus
+	    slapd ldap-utils sqlite3 libclang-rt-14-dev curl prometheus \
+	    jq gnuplot-nox
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check demo bench fuzz install clean
+.PHONY: all deps check demo fuzz install clean
 
 all: $(BINS) $(OUT)/test_progs
 
@@ -144,3 +145,5 @@ install: $(BINS)
 
 clean:
 	rm -rf $(OUT)
+
+include tools/bench/Makefile.inc
