@@ -11,6 +11,7 @@
 
 #include "cli/main.h"
 #include "lib/addr.h"
+#include "lib/config.h"
 #include "lib/gate.h"
 
 static volatile sig_atomic_t stop;
@@ -23,12 +24,17 @@ static void on_signal(int sig)
 static int do_help(int argc, char **argv)
 {
 	fprintf(stderr,
-		"Usage: %1$s event tail [-f] [count N]\n"
+		"Usage: %1$s event tail [-f] [count N] [device DEV] [source { log | gate }]\n"
 		"\n"
-		"       Print the queued drop events and exit; -f keeps following until\n"
-		"       interrupted, count N stops after N events. With -j each event is\n"
-		"       one JSON object on its own line. The ring buffer has one reader:\n"
-		"       events printed here are consumed.\n"
+		"       source log (the default when the configuration names an [events]\n"
+		"       file): trustpointd's identity-bound events (handshakes, sessions,\n"
+		"       revocations, trust, posture, sampled drops) from that file, the\n"
+		"       last N (default 10), or followed with -f; device DEV keeps the\n"
+		"       events of one device (name or uuid). With -j each event is its\n"
+		"       ECS JSON line.\n"
+		"       source gate: the gate's raw drop events from its ring buffer, as\n"
+		"       text or JSON lines. The ring has one reader: events printed here\n"
+		"       are consumed, so use it when no daemon runs.\n"
 		HELP_OPTIONS,
 		bin_name);
 	return 0;
@@ -84,26 +90,48 @@ static int print_event(const struct tp_event *e, void *arg)
 
 static int do_tail(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "count" } };
+	struct kwarg kw[] = { { "count" }, { "device" }, { "source" } };
 	struct tail_ctx c = {};
 	struct gate_events *ev;
 	bool follow = false;
-	char *rest[4];
+	char *rest[8];
 	int nrest = 0, err;
+	const char *logfile = config()->events.file;
 	struct tp_gate *g;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "follow"))
 			follow = true;
-		else if (nrest < 4)
+		else if (nrest < 8)
 			rest[nrest++] = argv[i];
 		else {
 			p_err("unexpected argument '%.64s'", argv[i]);
 			return 1;
 		}
 	}
-	if (kw_parse(nrest, rest, kw, 1))
+	if (kw_parse(nrest, rest, kw, 3))
 		return 1;
+	if (kw[2].val && strcmp(kw[2].val, "log") && strcmp(kw[2].val, "gate")) {
+		p_err("source must be log or gate");
+		return 1;
+	}
+	if (kw[2].val ? !strcmp(kw[2].val, "log") : logfile != NULL) {
+		uint64_t n = 10;
+
+		if (!logfile) {
+			p_err("no events log: set [events] file in the configuration");
+			return 1;
+		}
+		if (kw[0].val && u64_parse(kw[0].val, 1, UINT32_MAX, &n)) {
+			p_err("count must be a positive number");
+			return 1;
+		}
+		return tail_event_log(logfile, n, follow, kw[1].val) ? 1 : 0;
+	}
+	if (kw[1].val) {
+		p_err("device DEV needs the events log: the gate's drop events belong to no device");
+		return 1;
+	}
 	if (kw[0].val) {
 		if (u64_parse(kw[0].val, 1, UINT32_MAX, &c.left)) {
 			p_err("count must be a positive number");

@@ -103,6 +103,9 @@ const char *import_change_name(int changed);
 int do_ca(int argc, char **argv);
 int do_cert(int argc, char **argv);
 int do_session(int argc, char **argv);
+/* event_log.c: print the last n events of the daemon's log, or follow it. */
+int tail_event_log(const char *path, unsigned long long n, bool follow,
+		   const char *device);
 int do_device(int argc, char **argv);
 int do_user(int argc, char **argv);
 
