@@ -67,6 +67,14 @@ struct {
 } tp_bootstrap SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TP_BOOTSTRAP_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tp_bootstrap_ports SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TP_REASON_MAX);
 	__type(key, __u32);
@@ -361,6 +369,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct ethhdr *eth,
 static __always_inline int bootstrap(struct pkt *p)
 {
 	struct tp_bootstrap_key bk = {};
+	__u32 word;
+	__u64 *bits;
 
 	/*
 	 * A fragment's later pieces cannot be checked, and a routing header
@@ -380,6 +390,10 @@ static __always_inline int bootstrap(struct pkt *p)
 	     (p->key.family == TP_AF_INET6 && p->sport == 546 &&
 	      p->dport == 547)))
 		return TP_PASS_DHCP;
+	word = p->dport / 64;
+	bits = bpf_map_lookup_elem(&tp_bootstrap_ports, &word);
+	if (!bits || !(*bits & (1ULL << (p->dport % 64))))
+		return -1;
 	bk.family = p->key.family;
 	bk.proto = p->l4proto;
 	bk.port = p->dport;

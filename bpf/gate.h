@@ -15,6 +15,7 @@
 #define TP_MAP_DEV_STATS "tp_dev_stats"
 #define TP_MAP_DEV_SLOTS "tp_dev_slots"
 #define TP_MAP_BOOTSTRAP "tp_bootstrap"
+#define TP_MAP_BOOTSTRAP_PORTS "tp_bootstrap_ports"
 #define TP_MAP_VERDICTS "tp_verdicts"
 #define TP_MAP_EVSTATS "tp_evstats"
 #define TP_MAP_EVENTS "tp_events"
@@ -116,6 +117,14 @@ struct tp_bootstrap_key {
 struct tp_bootstrap {
 	__u32 flags;
 };
+
+/*
+ * tp_bootstrap_ports: one bit per destination port that some bootstrap
+ * endpoint listens on, 64 to a word (key = port / 64). Most dropped frames
+ * are then refused by an inlined array lookup instead of a hash miss.
+ * Derived from tp_bootstrap by the library, which writes both.
+ */
+#define TP_BOOTSTRAP_PORT_WORDS (65536 / 64)
 
 /* tp_evlimit: token bucket per source, so a flood cannot drown the ring. */
 struct tp_evlimit_key {

@@ -97,6 +97,11 @@ int gate_device_stats(struct tp_gate *g, __u64 device_id,
 		      struct tp_counter *sum);
 
 int gate_bootstrap_add(struct tp_gate *g, const struct tp_bootstrap_key *k);
+/*
+ * Recompute the port bitmap from the endpoints (all words when port < 0):
+ * add/del do it, and a load does it for maps pinned by an older gate.
+ */
+int gate_bootstrap_sync_ports(int bootstrap_fd, int ports_fd, int port);
 int gate_bootstrap_del(struct tp_gate *g, const struct tp_bootstrap_key *k);
 typedef int (*gate_bootstrap_cb)(const struct tp_bootstrap_key *k, void *ctx);
 int gate_bootstrap_foreach(struct tp_gate *g, gate_bootstrap_cb cb, void *ctx);

@@ -130,6 +130,11 @@ int gate_load(const char *dir, const struct gate_opts *o,
 	err = gate_bpf__load(skel);
 	if (err)
 		goto fail;
+	err = gate_bootstrap_sync_ports(bpf_map__fd(skel->maps.tp_bootstrap),
+					bpf_map__fd(skel->maps.tp_bootstrap_ports),
+					-1);
+	if (err)
+		goto fail;
 	*skel_out = skel;
 	return 0;
 fail:

@@ -21,6 +21,7 @@ struct tp_gate {
 	int dev_stats_fd;
 	int dev_slots_fd;
 	int bootstrap_fd;
+	int bootstrap_ports_fd;
 	__u64 *owner; /* cached copy of tp_dev_slots, NULL until first use */
 	int verdicts_fd;
 	int evstats_fd;
@@ -45,7 +46,7 @@ int gate_open(const char *dir, struct tp_gate **out)
 	if (!g)
 		return -ENOMEM;
 	g->identity_fd = g->dev_stats_fd = g->dev_slots_fd = -1;
-	g->bootstrap_fd = -1;
+	g->bootstrap_fd = g->bootstrap_ports_fd = -1;
 	g->verdicts_fd = g->evstats_fd = g->events_fd = -1;
 	g->ncpus = libbpf_num_possible_cpus();
 	if (g->ncpus <= 0) {
@@ -56,6 +57,8 @@ int gate_open(const char *dir, struct tp_gate **out)
 	err = err ?: open_pin(dir, TP_MAP_DEV_STATS, &g->dev_stats_fd);
 	err = err ?: open_pin(dir, TP_MAP_DEV_SLOTS, &g->dev_slots_fd);
 	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP, &g->bootstrap_fd);
+	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP_PORTS,
+			      &g->bootstrap_ports_fd);
 	err = err ?: open_pin(dir, TP_MAP_VERDICTS, &g->verdicts_fd);
 	err = err ?: open_pin(dir, TP_MAP_EVSTATS, &g->evstats_fd);
 	err = err ?: open_pin(dir, TP_MAP_EVENTS, &g->events_fd);
@@ -73,7 +76,7 @@ void gate_close(struct tp_gate *g)
 	if (!g)
 		return;
 	int fds[] = { g->identity_fd, g->dev_stats_fd, g->dev_slots_fd,
-		      g->bootstrap_fd,
+		      g->bootstrap_fd, g->bootstrap_ports_fd,
 		      g->verdicts_fd, g->evstats_fd, g->events_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -401,19 +404,45 @@ static bool bootstrap_key_valid(const struct tp_bootstrap_key *k)
 	return k->family == TP_AF_INET6;
 }
 
+int gate_bootstrap_sync_ports(int bootstrap_fd, int ports_fd, int port)
+{
+	__u64 words[TP_BOOTSTRAP_PORT_WORDS] = {};
+	struct tp_bootstrap_key key, next;
+	void *prev = NULL;
+
+	/* the bitmap is derived from the endpoints: recompute, never patch */
+	while (!bpf_map_get_next_key(bootstrap_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		words[key.port / 64] |= 1ULL << (key.port % 64);
+	}
+	for (__u32 w = 0; w < TP_BOOTSTRAP_PORT_WORDS; w++) {
+		if (port >= 0 && w != (__u32)port / 64)
+			continue;
+		if (bpf_map_update_elem(ports_fd, &w, &words[w], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 int gate_bootstrap_add(struct tp_gate *g, const struct tp_bootstrap_key *k)
 {
 	struct tp_bootstrap v = {};
 
 	if (!bootstrap_key_valid(k))
 		return -EINVAL;
-	return bpf_map_update_elem(g->bootstrap_fd, k, &v, BPF_ANY) ? -errno :
-								      0;
+	if (bpf_map_update_elem(g->bootstrap_fd, k, &v, BPF_ANY))
+		return -errno;
+	return gate_bootstrap_sync_ports(g->bootstrap_fd, g->bootstrap_ports_fd,
+					 k->port);
 }
 
 int gate_bootstrap_del(struct tp_gate *g, const struct tp_bootstrap_key *k)
 {
-	return bpf_map_delete_elem(g->bootstrap_fd, k) ? -errno : 0;
+	if (bpf_map_delete_elem(g->bootstrap_fd, k))
+		return -errno;
+	return gate_bootstrap_sync_ports(g->bootstrap_fd, g->bootstrap_ports_fd,
+					 k->port);
 }
 
 int gate_bootstrap_foreach(struct tp_gate *g, gate_bootstrap_cb cb, void *ctx)
@@ -526,7 +555,7 @@ int gate_maps(const char *dir, struct gate_map_info **out, int *n)
 {
 	static const char *const names[] = {
 		TP_MAP_IDENTITY, TP_MAP_DEV_STATS, TP_MAP_DEV_SLOTS,
-		TP_MAP_BOOTSTRAP,
+		TP_MAP_BOOTSTRAP,  TP_MAP_BOOTSTRAP_PORTS,
 		TP_MAP_VERDICTS, TP_MAP_EVSTATS,   TP_MAP_EVENTS,
 		TP_MAP_EVLIMIT,
 	};
