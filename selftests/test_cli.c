@@ -1,30 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_cli.c - tpctl as an operator meets it: the grammar, prefixes, text
- * and JSON output, and that every bad invocation is refused with a clear
- * error before anything changes. The gate is attached to a veth pair in a
- * namespace of this test's own; all pins live in a pin dir of this run.
+ * and JSON output, gate, identity, bootstrap, stats, maps and events. The
+ * gate is attached to a veth pair in a namespace of this test's own; all
+ * pins live in a pin dir of this run. Bad invocations: test_cli_args.c.
  */
-#include <limits.h>
-#include <stdarg.h>
-
-#include <json-c/json.h>
-
-#include "cmd.h"
+#include "cli_util.h"
 #include "test_progs.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* cli0 carries the gate; cli1 is its peer and the source of test frames. */
-#define IF_GATE "cli0"
-#define IF_PEER "cli1"
-#define PEER_IP "192.0.2.2"
-#define PEER_MAC "02:00:00:00:00:02"
-#define SINK_IP \
-	"192.0.2.99" /* static neighbour: frames leave, nobody answers */
-#define SINK_MAC "02:00:00:00:00:99"
-
-static char ns[64], dir[128];
 
 static const char *const reason_names[] = {
 	"pass-identity",     "pass-arp",
@@ -40,131 +22,6 @@ static const char *const reason_names[] = {
 #ifndef TP_VERSION
 #define TP_VERSION "" /* built outside the Makefile: any version will do */
 #endif
-
-/* tpctl in our namespace with our pin dir; the arguments are a format. */
-static int __attribute__((format(printf, 2, 3)))
-run(struct cmd_result *r, const char *fmt, ...)
-{
-	char args[6000];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return tpctl(r, ns, "-B %s %s", dir, args);
-}
-
-/* The whole string is exactly one JSON value, else NULL. */
-static json_object *parse_one(const char *s)
-{
-	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(s), end = 0;
-	json_object *o = tok ? json_tokener_parse_ex(tok, s, len) : NULL;
-
-	if (o && json_tokener_get_error(tok) == json_tokener_success)
-		end = json_tokener_get_parse_end(tok);
-	while (o && end < len && strchr(" \t\r\n", s[end]))
-		end++;
-	if (o && end != len) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	if (!o)
-		fprintf(stderr, "not one JSON value: '%.400s'\n", s);
-	return o;
-}
-
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* The member key of o when it has the type t, else NULL. */
-static json_object *jtyped(json_object *o, const char *key, json_type t)
-{
-	json_object *v = jget(o, key);
-
-	return json_object_is_type(v, t) ? v : NULL;
-}
-
-/* Missing or mistyped: NULL, LLONG_MIN, -1, -1; the ASSERTs show it. */
-static const char *jstr(json_object *o, const char *key)
-{
-	o = jtyped(o, key, json_type_string);
-	return o ? json_object_get_string(o) : NULL;
-}
-
-static long long jint(json_object *o, const char *key)
-{
-	o = jtyped(o, key, json_type_int);
-	return o ? json_object_get_int64(o) : LLONG_MIN;
-}
-
-static int jbool(json_object *o, const char *key)
-{
-	o = jtyped(o, key, json_type_boolean);
-	return o ? json_object_get_boolean(o) : -1;
-}
-
-static int jlen(json_object *arr)
-{
-	if (!json_object_is_type(arr, json_type_array))
-		return -1;
-	return json_object_array_length(arr);
-}
-
-static json_object *jidx(json_object *arr, int i)
-{
-	return i < jlen(arr) ? json_object_array_get_idx(arr, i) : NULL;
-}
-
-/* The member of array arr whose key is the string val. */
-static json_object *jfind(json_object *arr, const char *key, const char *val)
-{
-	for (int i = 0; i < jlen(arr); i++) {
-		const char *s = jstr(jidx(arr, i), key);
-
-		if (s && !strcmp(s, val))
-			return jidx(arr, i);
-	}
-	return NULL;
-}
-
-/* tpctl -j ARGS must succeed; its output, parsed (caller puts it). */
-static json_object *run_json(const char *args)
-{
-	struct cmd_result r;
-	json_object *o = NULL;
-
-	run(&r, "-j %s", args);
-	if (ASSERT_EQ(r.status, 0, args))
-		o = parse_one(r.out);
-	ASSERT_OK_PTR(o, args);
-	cmd_free(&r);
-	return o;
-}
-
-/* tpctl ARGS must succeed; the caller frees r. */
-static bool run_ok(struct cmd_result *r, const char *args)
-{
-	run(r, "%s", args);
-	return ASSERT_EQ(r->status, 0, args);
-}
-
-static bool tp_ok(const char *args)
-{
-	struct cmd_result r;
-	bool ok = run_ok(&r, args);
-
-	cmd_free(&r);
-	return ok;
-}
 
 /*
  * tpctl ARGS must succeed and its text output (with both streams: bpftool
@@ -187,42 +44,12 @@ static void text_has(const char *args, bool both_streams,
 }
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/*
- * The error contract: exit status 1 (not a crash, not a timeout); text
- * mode prints "Error: ..." on stderr and nothing on stdout; JSON mode
- * prints one object {"error": "..."} on stdout.
- */
-static void expect_error(bool json, const char *args)
-{
-	struct cmd_result r;
-	json_object *o;
-	bool ok;
-
-	run(&r, "%s%s", json ? "-j " : "", args);
-	ok = ASSERT_EQ(r.status, 1, "exit status");
-	if (!json) {
-		ok &= ASSERT_HAS_SUBSTR(r.err, "Error:", "stderr") &
-		      ASSERT_EQ(r.out_len, 0, "stdout empty on error");
-	} else {
-		o = parse_one(r.out);
-		ok &= ASSERT_TRUE(json_object_is_type(o, json_type_object) &&
-					  json_object_object_length(o) == 1 &&
-					  jstr(o, "error") && *jstr(o, "error"),
-				  "{\"error\": \"...\"}");
-		json_object_put(o);
-	}
-	if (!ok)
-		fprintf(stderr, "  for: tpctl %s%.200s\n", json ? "-j " : "",
-			args);
-	cmd_free(&r);
-}
-
 static int ifindex_of(const char *ifname)
 {
 	struct cmd_result r;
 	int idx;
 
-	cmd_run(&r, 10, "ip -n %s -o link show dev %s", ns, ifname);
+	cmd_run(&r, 10, "ip -n %s -o link show dev %s", cli_ns, ifname);
 	idx = r.status ? -1 : atoi(r.out);
 	cmd_free(&r);
 	return idx;
@@ -231,81 +58,8 @@ static int ifindex_of(const char *ifname)
 /* One ICMP echo from the peer into the gate, which drops or passes it. */
 static void send_frame(void)
 {
-	SYS_NOFAIL("nsenter --net=/run/netns/%s ping -q -c 1 -W 1 -I %s %s", ns,
-		   IF_PEER, SINK_IP);
-}
-
-static char *plain(json_object *o)
-{
-	return o ? strdup(json_object_to_json_string_ext(
-			   o, JSON_C_TO_STRING_PLAIN))
-		 : NULL;
-}
-
-/*
- * `tpctl ARGS` of an identity listing in JSON as a string, with lease_left
- * taken out (it runs with the clock) and kept in lease[] when given.
- */
-static char *identity_plain(const char *args, long long *lease, int *n)
-{
-	struct cmd_result r;
-	json_object *l = NULL;
-	char *s;
-
-	run(&r, "%s", args);
-	if (ASSERT_EQ(r.status, 0, args))
-		l = parse_one(r.out);
-	cmd_free(&r);
-	for (int i = 0; i < jlen(l); i++) {
-		if (lease && i < *n)
-			lease[i] = jint(jidx(l, i), "lease_left");
-		json_object_object_del(jidx(l, i), "lease_left");
-	}
-	if (n)
-		*n = jlen(l) < *n ? jlen(l) : *n;
-	s = plain(l);
-	json_object_put(l);
-	return s;
-}
-
-/* What a failed command must leave alone. */
-struct snap {
-	char *ident, *boot, *gate;
-	int n;
-	long long lease[32];
-};
-
-static bool snap_take(struct snap *s)
-{
-	json_object *bs = run_json("bootstrap list"),
-		    *gs = run_json("gate show");
-
-	s->n = ARRAY_SIZE(s->lease);
-	s->ident = identity_plain("-j identity list", s->lease, &s->n);
-	s->boot = plain(bs);
-	s->gate = plain(gs);
-	json_object_put(bs);
-	json_object_put(gs);
-	return s->ident && s->boot && s->gate;
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->ident);
-	free(s->boot);
-	free(s->gate);
-}
-
-/* lease_left may only have gone down: a re-add would have reset it. */
-static bool snap_same(const struct snap *a, const struct snap *b)
-{
-	bool ok = ASSERT_STREQ(b->ident, a->ident, "identity list unchanged") &
-		  ASSERT_STREQ(b->boot, a->boot, "bootstrap list unchanged") &
-		  ASSERT_STREQ(b->gate, a->gate, "gate show unchanged");
-
-	for (int i = 0; i < a->n && i < b->n; i++)
-		ok &= ASSERT_LE(b->lease[i], a->lease[i], "lease not renewed");
-	return ok;
+	SYS_NOFAIL("nsenter --net=/run/netns/%s ping -q -c 1 -W 1 -I %s %s",
+		   cli_ns, IF_PEER, SINK_IP);
 }
 
 static void subtest_version(void)
@@ -608,143 +362,6 @@ static void subtest_prefixes(void)
 	tp_ok("identity flush");
 }
 
-/* A valid add, and its parts, to get one thing wrong at a time. */
-#define ADD "identity add dev " IF_GATE
-#define IPMAC " ip 192.0.2.21 mac 02:00:00:00:00:21"
-#define ADD5 ADD IPMAC " device 5"
-
-static const char *const bad_cases[] = {
-	ADD " ip 300.1.1.1 mac 02:00:00:00:00:21 device 5",
-	ADD " ip 192.0.2.21/24 mac 02:00:00:00:00:21 device 5",
-	ADD " ip fe80::1%" IF_GATE " mac 02:00:00:00:00:21 device 5",
-	ADD " ip localhost mac 02:00:00:00:00:21 device 5",
-	ADD " ip 2001:db8::1::2 mac 02:00:00:00:00:21 device 5",
-	ADD " ip 192.0.2.21 mac 02:00:00:00:00 device 5",
-	ADD " ip 192.0.2.21 mac zz:00:00:00:00:21 device 5",
-	ADD " ip 192.0.2.21 mac 02:00:00:00:00:21:22 device 5",
-	ADD " ip 192.0.2.21 mac 02:00:00:00:00:123 device 5",
-	ADD " ip 192.0.2.21 mac 02:00:00:00:00:21: device 5",
-	ADD IPMAC,
-	ADD IPMAC " device 0",
-	ADD IPMAC " device -1",
-	ADD IPMAC " device 99999999999999999999999",
-	ADD IPMAC " device 5x",
-	ADD " vlan 4095" IPMAC " device 5",
-	ADD " vlan -1" IPMAC " device 5",
-	ADD " vlan 10abc" IPMAC " device 5",
-	ADD " svlan 4095" IPMAC " device 5",
-	ADD5 " group 65536",
-	ADD5 " group -1",
-	ADD5 " lease abc",
-	ADD5 " lease -5",
-	ADD5 " lease 60s",
-	ADD5 " lease 99999999999999999999",
-	ADD5 " lease 18446744073709551615", /* seconds that overflow in ns */
-	ADD5 " lease",
-	ADD5 " color red",
-	ADD5 " extra",
-	ADD5 " device 6",
-	ADD " ip 192.0.2.22" IPMAC " device 5",
-	"identity add dev nosuchif0" IPMAC " device 5",
-	ADD " mac 02:00:00:00:00:21 device 5",
-	"identity add" IPMAC " device 5",
-	"identity add dev",
-	ADD " ip",
-	"identity add",
-	"identity add dev ''" IPMAC " device 5",
-	ADD " ip '' mac 02:00:00:00:00:21 device 5",
-	ADD " ip 192.0.2.21 mac '' device 5",
-	ADD IPMAC " device ''",
-	ADD5 " ''",
-	"''",
-	"identity ''",
-	"identity del dev " IF_GATE " ip 300.1.1.1",
-	"identity del dev " IF_GATE,
-	"identity del dev " IF_GATE " ip 192.0.2.20 mac 02:00:00:00:00:20",
-	"identity del dev nosuchif0 ip 192.0.2.20",
-	"identity list device 0",
-	"identity list device abc",
-	"identity list bogus",
-	"identity flush device 0",
-	"identity flush device -1",
-	"identity flush device abc",
-	"identity flush device",
-	"identity flush now",
-	"bootstrap add ip 192.0.2.1 proto icmp port 4433",
-	"bootstrap add ip 192.0.2.1 proto tcp port 0",
-	"bootstrap add ip 192.0.2.1 proto tcp port 70000",
-	"bootstrap add ip 192.0.2.1 proto tcp port -1",
-	"bootstrap add ip 192.0.2.1 proto tcp port 443x",
-	"bootstrap add ip 192.0.2.1 proto tcp",
-	"bootstrap add ip 300.1.1.1 proto tcp port 4433",
-	"bootstrap add ip 192.0.2.1 proto tcp port 4433 port 80",
-	"bootstrap add ip 192.0.2.1 proto '' port 4433",
-	"bootstrap add proto tcp port 4433",
-	"bootstrap del ip 192.0.2.1 proto icmp port 4433",
-	"bootstrap list extra",
-	"gate attach dev " IF_PEER " dev nosuchif0", /* all or nothing */
-	"gate attach dev " IF_PEER " mode turbo",
-	"gate attach dev " IF_PEER " mode",
-	"gate attach",
-	"gate attach dev",
-	"gate detach dev nosuchif0",
-	"gate detach",
-	"gate show extra",
-	"stats show extra",
-	"map show extra",
-	"--bogus identity list",
-};
-
-static void bad_args(bool json)
-{
-	const unsigned int n = ARRAY_SIZE(bad_cases);
-	char big[4097], bigcase[5000];
-	struct snap before = {0}, after;
-	struct cmd_result r;
-
-	/* something to lose: an identity and a bootstrap entry */
-	if (!tp_ok(ADD " vlan 7 ip 192.0.2.20 mac 02:00:00:00:00:20 device 20 "
-		       "group 2 lease 900") |
-		    !tp_ok("bootstrap add ip 192.0.2.1 proto tcp port 4433") ||
-	    !ASSERT_TRUE(snap_take(&before), "snapshot"))
-		goto out;
-
-	for (unsigned int i = 0; i < n + 4; i++) {
-		const char *c = i < n ? bad_cases[i] : bigcase;
-
-		/* past the table: one 4 KiB argument in different places */
-		memset(big, i == n + 1 ? '9' : 'A', sizeof(big) - 1);
-		big[sizeof(big) - 1] = 0;
-		if (i == n)
-			snprintf(bigcase, sizeof(bigcase), ADD5 " group %s",
-				 big);
-		else if (i == n + 1)
-			snprintf(bigcase, sizeof(bigcase),
-				 ADD IPMAC " device %s", big);
-		else if (i == n + 2)
-			snprintf(bigcase, sizeof(bigcase),
-				 "identity add dev %s" IPMAC " device 5", big);
-		else if (i == n + 3)
-			snprintf(bigcase, sizeof(bigcase),
-				 "bootstrap add ip %s proto tcp port 1", big);
-		expect_error(json, c);
-		if (!snap_take(&after))
-			break;
-		if (!snap_same(&before, &after))
-			fprintf(stderr, "  changed by: tpctl %s%.200s\n",
-				json ? "-j " : "", c);
-		/* judge each case on its own: the next compares with this */
-		snap_free(&before);
-		before = after;
-	}
-out:
-	snap_free(&before);
-	tp_ok("identity flush");
-	/* missing when its add failed: no assertion here */
-	run(&r, "bootstrap del ip 192.0.2.1 proto tcp port 4433");
-	cmd_free(&r);
-}
-
 static long long verdict(json_object *st, const char *reason)
 {
 	return jint(jget(jget(st, "verdicts"), reason), "packets");
@@ -842,13 +459,13 @@ static void subtest_bpftool(void)
 	if (!tp_ok(ADD
 		   " vlan 10 ip 192.0.2.51 mac 02:00:00:00:00:51 device 51"))
 		return;
-	cmd_run(&r, 30, "bpftool map dump pinned %s/tp_identity", dir);
+	cmd_run(&r, 30, "bpftool map dump pinned %s/tp_identity", cli_dir);
 	if (ASSERT_EQ(r.status, 0, "bpftool map dump"))
 		for (unsigned int i = 0; i < ARRAY_SIZE(fields); i++)
 			ASSERT_HAS_SUBSTR(r.out, fields[i], "BTF field name");
 	cmd_free(&r);
 
-	cmd_run(&r, 30, "bpftool -j map dump pinned %s/tp_identity", dir);
+	cmd_run(&r, 30, "bpftool -j map dump pinned %s/tp_identity", cli_dir);
 	d = ASSERT_EQ(r.status, 0, "bpftool -j map dump") ? parse_one(r.out)
 							  : NULL;
 	f = jget(jidx(d, 0), "formatted");
@@ -924,25 +541,10 @@ static void subtest_event(void)
 
 void test_cli(void)
 {
-	struct cmd_result r = {0};
 	char *attach_out = NULL;
 
-	snprintf(ns, sizeof(ns), "tpcli-%s", env.suffix);
-	snprintf(dir, sizeof(dir), "/sys/fs/bpf/tp-cli-%s", env.suffix);
-
-	SYS(out,
-	    "ip netns add %1$s && ip -n %1$s link add " IF_GATE
-	    " type veth peer name " IF_PEER " address " PEER_MAC
-	    " && ip -n %1$s link set " IF_GATE " up"
-	    " && ip -n %1$s link set " IF_PEER " up"
-	    " && ip -n %1$s addr add " PEER_IP "/24 dev " IF_PEER
-	    " && ip -n %1$s neigh add " SINK_IP " lladdr " SINK_MAC
-	    " dev " IF_PEER " nud permanent",
-	    ns);
-	run(&r, "-j gate attach dev %s", IF_GATE);
-	if (!ASSERT_EQ(r.status, 0, "gate attach (setup)"))
+	if (!cli_setup("cli", &attach_out))
 		goto out;
-	attach_out = strdup(r.out);
 
 	if (test__start_subtest("version"))
 		subtest_version();
@@ -956,10 +558,6 @@ void test_cli(void)
 		subtest_prefixes();
 	if (test__start_subtest("bootstrap"))
 		subtest_bootstrap();
-	if (test__start_subtest("bad_args_change_nothing"))
-		bad_args(false);
-	if (test__start_subtest("errors_json"))
-		bad_args(true);
 	if (test__start_subtest("stats"))
 		subtest_stats();
 	if (test__start_subtest("map"))
@@ -970,9 +568,5 @@ void test_cli(void)
 		subtest_event();
 out:
 	free(attach_out);
-	cmd_free(&r);
-	tpctl(&r, ns, "-B %s gate detach all", dir);
-	cmd_free(&r);
-	SYS_NOFAIL("rm -rf %s", dir);
-	SYS_NOFAIL("ip netns del %s", ns);
+	cli_teardown();
 }

@@ -3,67 +3,18 @@
  * test_registry.c - the SQLite registry on real files in a temporary
  * folder: schema and file modes, users, devices, exotic strings stored
  * byte-exactly, certificates and revocation, idempotent upserts, the
- * audit trail, kill -9 in the middle of writes, and concurrent writers.
- * Raw SQLite queries check what the library API cannot show.
+ * audit trail and transactions. Raw SQLite queries check what the library
+ * API cannot show. Kill -9 and concurrent writers: test_registry_crash.c.
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/registry.h"
+#include "registry_util.h"
 #include "test_progs.h"
-
-#define ISSUER "CN=trustpoint test CA,O=trustpoint"
-
-static char tdir[PATH_MAX];
-
-static const char *db_path(const char *name)
-{
-	static char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s.db", tdir, name);
-	return path;
-}
-
-/* A raw query's first text value (static buffer), "" for no row. */
-static const char *raw_text(const char *path, const char *sql)
-{
-	static char buf[256];
-	sqlite3_stmt *st;
-	sqlite3 *db;
-	int rc;
-
-	snprintf(buf, sizeof(buf), "(error)");
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == 0) {
-		sqlite3_busy_timeout(db, 5000);
-		if (!sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
-			rc = sqlite3_step(st);
-			if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-				snprintf(buf, sizeof(buf), "%s",
-					 sqlite3_column_text(st, 0));
-			else if (rc == SQLITE_DONE)
-				buf[0] = 0;
-			sqlite3_finalize(st);
-		}
-	}
-	sqlite3_close(db);
-	return buf;
-}
-
-/* One integer from a raw query; -1000 on error. */
-static long long raw_i64(const char *path, const char *sql)
-{
-	const char *t = raw_text(path, sql);
-	char *end;
-	long long v = strtoll(t, &end, 10);
-
-	return *t && !*end ? v : -1000;
-}
 
 static int raw_exec(const char *path, const char *sql)
 {
@@ -84,54 +35,6 @@ static int file_mode(const char *path, const char *ext)
 
 	snprintf(p, sizeof(p), "%s%s", path, ext);
 	return stat(p, &sb) ? -1 : (int)(sb.st_mode & 07777);
-}
-
-static struct registry *open_db(const char *name)
-{
-	struct registry *r = NULL;
-	int err = reg_open(db_path(name), &r);
-
-	if (!ASSERT_OK(err, "reg_open"))
-		return NULL;
-	return r;
-}
-
-static int add_user(struct registry *r, const char *account)
-{
-	struct reg_user u = { .account = (char *)account };
-
-	return reg_user_add(r, &u, "test");
-}
-
-/* Add a device with props; returns its id, or the -errno. */
-static int64_t add_dev(struct registry *r, const char *name, const char *owner,
-		       struct reg_prop *props, size_t n)
-{
-	struct reg_device d = { .name = (char *)name,
-				.owner = (char *)owner,
-				.props = props,
-				.nprops = n };
-	int err = reg_device_add(r, &d, "test");
-
-	return err ? err : d.id;
-}
-
-static uint8_t fake_der[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
-
-static int add_cert(struct registry *r, int64_t dev, const char *issuer,
-		    const char *serial)
-{
-	struct reg_cert c = { .issuer = (char *)issuer,
-			      .device_id = dev,
-			      .kind = dev ? REG_CERT_DEVICE : REG_CERT_SERVER,
-			      .subject = "CN=x",
-			      .not_before = 1000,
-			      .not_after = 2000000000,
-			      .der = fake_der,
-			      .der_len = sizeof(fake_der) };
-
-	snprintf(c.serial, sizeof(c.serial), "%s", serial);
-	return reg_cert_add(r, &c, "test");
 }
 
 static int dev_status(struct registry *r, int64_t id)
@@ -778,193 +681,9 @@ static void subtest_transactions(void)
 	reg_close(r);
 }
 
-/*
- * Crash safety: a child writes devices with properties and certificates
- * (half of them inside one reg_begin transaction) until it is killed.
- */
-static void crash_child(const char *path, int run, int ready_fd)
-{
-	struct reg_prop p[] = { { "serial_number", "SN" },
-				{ "model", "M" },
-				{ "os", "Linux" } };
-	struct registry *r;
-	char name[64], serial[32];
-	int64_t id;
-
-	alarm(60);
-	if (reg_open(path, &r))
-		_exit(2);
-	for (int i = 0;; i++) {
-		bool tx = i % 2;
-
-		snprintf(name, sizeof(name), "%s-%d-%d", tx ? "tx" : "st", run,
-			 i);
-		snprintf(serial, sizeof(serial), "%02x%06x", run + 1, i);
-		if (tx && reg_begin(r))
-			_exit(3);
-		id = add_dev(r, name, "alice", p, 3);
-		if (id <= 0 || add_cert(r, id, ISSUER, serial))
-			_exit(4);
-		if (tx && reg_commit(r))
-			_exit(5);
-		if (i == 10 && write(ready_fd, "x", 1) != 1)
-			_exit(6);
-	}
-}
-
-/* Each counts what must not exist after a crash. */
-static const struct {
-	const char *what, *sql;
-} crash_checks[] = {
-	{ "every device has all its properties",
-	  "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM"
-	  " device_props p WHERE p.device_id = d.id) <> 3" },
-	{ "no orphan properties",
-	  "SELECT count(*) FROM device_props"
-	  " WHERE device_id NOT IN (SELECT id FROM devices)" },
-	{ "every active device has its certificate",
-	  "SELECT count(*) FROM devices d WHERE status = 1 AND NOT EXISTS"
-	  " (SELECT 1 FROM certs c WHERE c.device_id = d.id AND c.status = 0)" },
-	{ "a certificate always made its device active",
-	  "SELECT count(*) FROM devices d WHERE (status = 1) <>"
-	  " EXISTS (SELECT 1 FROM certs c WHERE c.device_id = d.id)" },
-	{ "transactions all or nothing",
-	  "SELECT count(*) FROM devices"
-	  " WHERE substr(name, 1, 3) = 'tx-' AND status <> 1" },
-	{ "each device has its audit row",
-	  "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM audit a"
-	  " WHERE a.action = 'device.add' AND a.object = d.name) <> 1" },
-	{ "no audit row without its change",
-	  "SELECT count(*) FROM audit a WHERE a.action = 'cert.add' AND NOT"
-	  " EXISTS (SELECT 1 FROM certs c WHERE c.serial = a.object)" },
-	{ "no change without its audit row",
-	  "SELECT count(*) FROM certs c WHERE NOT EXISTS (SELECT 1 FROM audit"
-	  " a WHERE a.action = 'cert.add' AND a.object = c.serial)" },
-};
-
-static void subtest_crash(void)
-{
-	const char *path = db_path("crash");
-	struct registry *r = open_db("crash");
-	long long before = 0, now;
-	int run, st, fds[2];
-	size_t k;
-	char c;
-	pid_t pid;
-
-	if (!r)
-		return;
-	ASSERT_OK(add_user(r, "alice"), "alice");
-	reg_close(r);
-	srand(getpid());
-	for (run = 0; run < 6; run++) {
-		if (!ASSERT_OK(pipe(fds), "pipe"))
-			return;
-		pid = fork();
-		if (pid == 0) {
-			close(fds[0]);
-			crash_child(path, run, fds[1]);
-		}
-		close(fds[1]);
-		if (!ASSERT_GT(pid, 0, "fork"))
-			return;
-		ASSERT_EQ(read(fds[0], &c, 1), 1, "child writing");
-		close(fds[0]);
-		usleep(1000 + rand() % 40000);
-		kill(pid, SIGKILL);
-		ASSERT_EQ(waitpid(pid, &st, 0), pid, "waitpid");
-		ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-			    "killed mid-loop (not exited)");
-
-		ASSERT_STREQ(raw_text(path, "PRAGMA integrity_check"), "ok",
-			     "integrity_check");
-		ASSERT_STREQ(raw_text(path, "PRAGMA foreign_key_check"), "",
-			     "foreign_key_check");
-		now = raw_i64(path, "SELECT count(*) FROM devices");
-		ASSERT_GT(now, before + 10, "progress");
-		before = now;
-		for (k = 0; k < sizeof(crash_checks) / sizeof(crash_checks[0]);
-		     k++)
-			ASSERT_EQ(raw_i64(path, crash_checks[k].sql), 0,
-				  crash_checks[k].what);
-	}
-	r = open_db("crash");
-	if (r) {
-		ASSERT_GT(add_dev(r, "after-crash", "alice", NULL, 0), 0,
-			  "usable after crashes");
-		reg_close(r);
-	}
-}
-
-/* Two processes, 200 devices each, started together. */
-static void subtest_concurrent(void)
-{
-	const char *path = db_path("conc");
-	struct registry *r = open_db("conc");
-	int k, st, go[2];
-	pid_t pid[2];
-	char c;
-
-	if (!r)
-		return;
-	ASSERT_OK(add_user(r, "alice"), "alice");
-	reg_close(r);
-	if (!ASSERT_OK(pipe(go), "pipe"))
-		return;
-	for (k = 0; k < 2; k++) {
-		pid[k] = fork();
-		if (pid[k] == 0) {
-			struct reg_prop p[] = { { "os", "Linux" } };
-			char name[32], serial[16];
-			int64_t id;
-
-			alarm(120);
-			close(go[1]);
-			if (reg_open(path, &r))
-				_exit(2);
-			if (read(go[0], &c, 1) != 0) /* EOF: start */
-				_exit(2);
-			for (int i = 0; i < 200; i++) {
-				snprintf(name, sizeof(name), "c%d-%d", k, i);
-				snprintf(serial, sizeof(serial), "%x%04x",
-					 k + 1, i);
-				id = add_dev(r, name, "alice", p, 1);
-				if (id > 0)
-					id = add_cert(r, id, ISSUER, serial);
-				if (id == -EBUSY)
-					_exit(1);
-				if (id < 0) {
-					fprintf(stderr,
-						"    child %d: %s: %s\n", k,
-						strerror((int)-id),
-						reg_errmsg(r));
-					_exit(3);
-				}
-			}
-			reg_close(r);
-			_exit(0);
-		}
-	}
-	close(go[0]);
-	usleep(100000); /* both open and waiting */
-	close(go[1]);
-	for (k = 0; k < 2; k++) {
-		if (!ASSERT_GT(pid[k], 0, "fork"))
-			continue;
-		ASSERT_EQ(waitpid(pid[k], &st, 0), pid[k], "waitpid");
-		ASSERT_TRUE(WIFEXITED(st), "child exited");
-		ASSERT_EQ(WEXITSTATUS(st), 0, "no -EBUSY, no error (1 = busy)");
-	}
-	ASSERT_EQ(
-		raw_i64(path, "SELECT count(*) FROM devices WHERE status = 1"),
-		400, "all 400 devices active");
-	ASSERT_EQ(raw_i64(path, "SELECT count(*) FROM certs"), 400, "certs");
-}
-
 void test_registry(void)
 {
-	snprintf(tdir, sizeof(tdir), "/tmp/tp-reg-%s-XXXXXX", env.suffix);
-	if (!ASSERT_OK_PTR(mkdtemp(tdir), "mkdtemp"))
+	if (!regtest_dir_make())
 		return;
 	if (test__start_subtest("schema"))
 		subtest_schema();
@@ -980,9 +699,5 @@ void test_registry(void)
 		subtest_upsert();
 	if (test__start_subtest("transactions"))
 		subtest_transactions();
-	if (test__start_subtest("crash"))
-		subtest_crash();
-	if (test__start_subtest("concurrent"))
-		subtest_concurrent();
-	SYS_NOFAIL("rm -rf '%s'", tdir);
+	regtest_dir_remove();
 }
