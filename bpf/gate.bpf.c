@@ -471,7 +471,8 @@ static __always_inline bool event_allowed(struct pkt *p, struct ethhdr *eth,
 		return true;
 	}
 	/* rate tokens per second are rate milli-tokens per millisecond */
-	ms = (now - b->last_ns) / 1000000;
+	/* another CPU's clock may be a tick ahead of this one's */
+	ms = now > b->last_ns ? (now - b->last_ns) / 1000000 : 0;
 	if (ms) {
 		b->tokens_milli += ms * tp_event_rate;
 		if (b->tokens_milli > burst)
