@@ -8,9 +8,11 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "cli/main.h"
 #include "lib/addr.h"
+#include "lib/control_gate.h"
 #include "lib/gate.h"
 
 static int do_help(int argc, char **argv)
@@ -62,10 +64,24 @@ static int parse_endpoint(int argc, char **argv, struct tp_bootstrap_key *k)
 static int change(int argc, char **argv, bool add)
 {
 	struct tp_bootstrap_key k;
+	struct json_object *resp;
 	struct tp_gate *g;
 	int err;
 
-	if (parse_endpoint(argc, argv, &k) || open_gate(&g))
+	if (parse_endpoint(argc, argv, &k))
+		return 1;
+	/* trustpointd, when it runs, is the one writer of the maps */
+	err = daemon_call(ctl_bootstrap_req(add ? "bootstrap.add" :
+						  "bootstrap.del",
+					    &k),
+			  &resp);
+	if (err <= 0) {
+		json_object_put(resp);
+		if (err)
+			return 1;
+		goto done;
+	}
+	if (open_gate(&g))
 		return 1;
 	err = add ? gate_bootstrap_add(g, &k) : gate_bootstrap_del(g, &k);
 	gate_close(g);
@@ -74,6 +90,7 @@ static int change(int argc, char **argv, bool add)
 		      err == -ENOENT ? "no such endpoint" : strerror(-err));
 		return 1;
 	}
+done:
 	out_open_object(NULL);
 	out_bool(add ? "added" : "deleted", NULL, true);
 	out_close_object();

@@ -14,7 +14,6 @@
 #include "cli/main.h"
 #include "cli/device.h"
 #include "lib/addr.h"
-#include "lib/control.h"
 #include "lib/import.h"
 #include "lib/registry.h"
 
@@ -349,34 +348,20 @@ static const char *const status_cmd[] = {
 static int change_status_daemon(const char *ref, enum reg_dev_status to,
 				int reason, const char *detail)
 {
-	struct json_object *req = json_object_new_object(), *resp = NULL, *v;
+	struct json_object *req = json_object_new_object(), *resp, *v;
 	int err;
 
 	json_object_object_add(req, "cmd",
 			       json_object_new_string(status_cmd[to]));
 	json_object_object_add(req, "device", json_object_new_string(ref));
-	json_object_object_add(req, "actor", json_object_new_string(actor()));
-	if (to == REG_DEV_REVOKED)
-		json_object_object_add(
-			req, "reason",
-			json_object_new_string(reg_reason_name(reason)));
-	else
-		json_object_object_add(req, "reason",
-				       json_object_new_string(detail));
-	err = control_call(opts.socket, req, &resp, 10000);
-	json_object_put(req);
-	if (err == -ENOENT || err == -ECONNREFUSED)
-		return 1;
-	if (err) {
-		p_err("trustpointd at %s did not answer: %s", opts.socket,
-		      strerror(-err));
-		return -1;
-	}
-	if (json_object_object_get_ex(resp, "error", &v)) {
-		p_err("%s", json_object_get_string(v));
-		json_object_put(resp);
-		return -1;
-	}
+	json_object_object_add(
+		req, "reason",
+		json_object_new_string(to == REG_DEV_REVOKED ?
+					       reg_reason_name(reason) :
+					       detail));
+	err = daemon_call(req, &resp);
+	if (err)
+		return err;
 	out_open_object(NULL);
 	out_string("device", "%s", json_object_object_get_ex(resp, "name", &v) ?
 				       json_object_get_string(v) : ref);

@@ -7,9 +7,11 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "cli/main.h"
 #include "lib/addr.h"
+#include "lib/control_gate.h"
 #include "lib/gate.h"
 
 #define LEASE_DEFAULT 3600
@@ -80,6 +82,7 @@ static int do_add(int argc, char **argv)
 	const int n = sizeof(kw) / sizeof(kw[0]);
 	struct tp_identity_key k;
 	struct tp_identity v = {};
+	struct json_object *resp;
 	const char *s;
 	uint64_t lease = LEASE_DEFAULT, x;
 	struct tp_gate *g;
@@ -124,6 +127,15 @@ static int do_add(int argc, char **argv)
 	v.flags = TP_IDF_STATIC;
 	v.expires_ns = gate_now_ns() + lease * 1000000000ULL;
 
+	/* trustpointd, when it runs, is the one writer of the maps */
+	err = daemon_call(ctl_identity_req("identity.add", &k, &v, lease),
+			  &resp);
+	if (err <= 0) {
+		json_object_put(resp);
+		if (err)
+			return 1;
+		goto done;
+	}
 	if (open_gate(&g))
 		return 1;
 	err = gate_identity_add(g, &k, &v);
@@ -133,6 +145,7 @@ static int do_add(int argc, char **argv)
 		      err == -E2BIG ? " (identity map full)" : "");
 		return 1;
 	}
+done:
 	out_open_object(NULL);
 	out_bool("added", NULL, true);
 	out_close_object();
@@ -143,12 +156,20 @@ static int do_add(int argc, char **argv)
 static int do_del(int argc, char **argv)
 {
 	struct kwarg kw[] = { { "dev" }, { "vlan" }, { "svlan" }, { "ip" } };
+	struct json_object *resp;
 	struct tp_identity_key k;
 	struct tp_gate *g;
 	int err;
 
 	if (kw_parse(argc, argv, kw, 4) || parse_key(kw, 4, &k))
 		return 1;
+	err = daemon_call(ctl_identity_req("identity.del", &k, NULL, 0), &resp);
+	if (err <= 0) {
+		json_object_put(resp);
+		if (err)
+			return 1;
+		goto done;
+	}
 	if (open_gate(&g))
 		return 1;
 	err = gate_identity_del(g, &k);
@@ -158,6 +179,7 @@ static int do_del(int argc, char **argv)
 		      err == -ENOENT ? "no such binding" : strerror(-err));
 		return 1;
 	}
+done:
 	out_open_object(NULL);
 	out_bool("deleted", NULL, true);
 	out_close_object();
@@ -259,6 +281,7 @@ static int do_list(int argc, char **argv)
 
 static int do_flush(int argc, char **argv)
 {
+	struct json_object *req, *resp, *n;
 	const __u64 *filter;
 	unsigned int removed = 0;
 	struct tp_gate *g;
@@ -267,6 +290,19 @@ static int do_flush(int argc, char **argv)
 
 	if (parse_device_filter(argc, argv, &id, &filter))
 		return 1;
+	req = ctl_identity_req("identity.flush", NULL, NULL, 0);
+	if (filter)
+		json_object_object_add(req, "device",
+				       json_object_new_int64(*filter));
+	err = daemon_call(req, &resp);
+	if (err <= 0) {
+		if (!err && json_object_object_get_ex(resp, "removed", &n))
+			removed = json_object_get_int64(n);
+		json_object_put(resp);
+		if (err)
+			return 1;
+		goto done;
+	}
 	if (open_gate(&g))
 		return 1;
 	err = gate_identity_flush(g, filter, &removed);
@@ -276,6 +312,7 @@ static int do_flush(int argc, char **argv)
 		      strerror(-err));
 		return 1;
 	}
+done:
 	out_open_object(NULL);
 	out_uint("removed", "removed %" PRIu64 " identities\n", removed);
 	out_close_object();

@@ -95,6 +95,13 @@ int read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
  * 0 when no gate runs here, or -errno.
  */
 int evict_device(long long device_id);
+/*
+ * Ask trustpointd (consumes req, adds the actor): 0 with *resp when it
+ * did it, 1 when no daemon listens (take the direct path), -1 when it
+ * refused or failed (reported).
+ */
+struct json_object;
+int daemon_call(struct json_object *req, struct json_object **resp);
 /* user.c: closes the "records" array and the object an import opened. */
 struct import_stats;
 void print_import_stats(const struct import_stats *st, bool dry_run);

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <json-c/json.h>
 
 #include "cli/main.h"
 #include "lib/ca.h"
+#include "lib/control.h"
 #include "lib/config.h"
 #include "lib/gate.h"
 #include "lib/registry.h"
@@ -139,4 +141,29 @@ int evict_device(long long device_id)
 	err = gate_identity_flush(g, &id, &removed);
 	gate_close(g);
 	return err ? err : (int)removed;
+}
+
+int daemon_call(struct json_object *req, struct json_object **resp)
+{
+	struct json_object *v;
+	int err;
+
+	*resp = NULL;
+	json_object_object_add(req, "actor", json_object_new_string(actor()));
+	err = control_call(opts.socket, req, resp, 10000);
+	json_object_put(req);
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		return 1;
+	if (err) {
+		p_err("trustpointd at %s did not answer: %s", opts.socket,
+		      strerror(-err));
+		return -1;
+	}
+	if (json_object_object_get_ex(*resp, "error", &v)) {
+		p_err("trustpointd: %s", json_object_get_string(v));
+		json_object_put(*resp);
+		*resp = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -498,6 +498,7 @@ static struct json_object *do_identity_list(struct json_object *req)
 static struct json_object *handle(struct ctl_conn *c, struct json_object *req)
 {
 	const char *cmd = str_arg(req, "cmd", 64);
+	struct json_object *resp;
 
 	if (!cmd)
 		return error_obj("'cmd' is required");
@@ -513,7 +514,8 @@ static struct json_object *handle(struct ctl_conn *c, struct json_object *req)
 		return do_session_kill(req);
 	if (!strcmp(cmd, "identity.list"))
 		return do_identity_list(req);
-	return error_obj("unknown command");
+	resp = control_gate_cmd(cmd, req);
+	return resp ? resp : error_obj("unknown command");
 }
 
 void control_io(struct ev *ev, uint32_t events)

@@ -162,6 +162,9 @@ extern struct daemon *tpd;
 
 /* main.c: logging */
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* control_gate.c: identity/bootstrap changes; NULL when cmd is not one. */
+struct json_object *control_gate_cmd(const char *cmd, struct json_object *req);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void peer_str(const struct session *s, char *buf, size_t len);
 
