@@ -46,7 +46,7 @@ void test_daemon_writer(void)
 				   "identity add dev lan0 ip %s mac %s device %lld",
 				   STATIC_IP, STATIC_MAC, dl.dev_id[2]),
 			   0, "binding a quarantined device refused");
-		ASSERT_HAS_SUBSTR(r.err, "not active", "reason");
+		ASSERT_HAS_SUBSTR(r.err, "revoked or quarantined", "reason");
 		cmd_free(&r);
 		ASSERT_EQ(dlab_identity_count(dl.dev_id[2], NULL), 0,
 			  "no entry for dev2");

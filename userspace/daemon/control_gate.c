@@ -3,8 +3,8 @@
  * control_gate.c - the control commands that change the gate's maps by
  * hand: static identities and bootstrap endpoints. tpctl sends them here
  * while trustpointd runs, so the daemon stays the one writer of the maps.
- * A static binding is refused for a device the registry knows and does
- * not trust: no command puts a revoked or quarantined device in a map.
+ * A static binding is refused for a device the registry has revoked or
+ * quarantined: no command puts such a device in a map.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,12 +41,14 @@ static struct json_object *identity_add(struct json_object *req)
 	if (ctl_identity_parse(req, &k, &v, &lease, &why))
 		return result(-EINVAL, why, 0);
 	if (!reg_device_get_id(tpd->reg, v.device_id, &d)) {
-		bool active = d.status == REG_DEV_ACTIVE;
+		/* a pending device may be a printer that never does mTLS */
+		bool cut = d.status == REG_DEV_REVOKED ||
+			   d.status == REG_DEV_QUARANTINED;
 
 		reg_device_free(&d);
-		if (!active)
+		if (cut)
 			return result(-EPERM,
-				      "the device is not active in the registry",
+				      "the device is revoked or quarantined in the registry",
 				      0);
 	}
 	v.expires_ns = gate_now_ns() + lease * 1000000000ULL;
