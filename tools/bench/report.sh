@@ -7,6 +7,7 @@
 #
 # reads   BENCH_DIR/cost.jsonl  one figure per line (gate_cost)
 #         BENCH_DIR/rate.jsonl  one trafficgen interval per line
+#         BENCH_DIR/*.jsonl of run_tls.sh, through report_tls.sh
 # writes  BENCH_DIR/results.json  [{name, unit, median, min, max, runs, peer,
 #                                   ratio, command, ...}]
 #         BENCH_DIR/results.md    the tables, with date, kernel, CPU, commands
@@ -92,7 +93,7 @@ fi
 # --- results.md ----------------------------------------------------------
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 {
-	echo "# trustpoint gate benchmarks"
+	echo "# trustpoint benchmarks"
 	echo
 	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC') · kernel $(uname -r) ·" \
 		"CPU: $cpu × $(nproc) ·" \
@@ -156,6 +157,11 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 		| "| \(.identities) | \(.name | split("/")[2]) | \(.median) | \(.bytes_per_identity) | \(.peer_bytes // "–") | \(.ratio // "–") |"' \
 		"$B/cost.json"
 	echo
+	# 3, 4, 5 (sessions): tools/bench/run_tls.sh's figures
+	if [ -s "$B/hs.jsonl" ]; then
+		"$SRC/tools/bench/report_tls.sh" "$B"
+		echo
+	fi
 	echo "## Targets (issue 6)"
 	echo
 	jq -r '
@@ -183,4 +189,8 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "nft -f nft.rules      # netdev ingress, set of (ether saddr . ip saddr), see nft.rules"
 	echo '```'
 } >"$B/results.md"
+if [ -s "$B/tls.json" ] && [ -s "$B/hs.jsonl" ]; then
+	jq -s 'add' "$B/results.json" "$B/tls.json" >"$B/results.json.new"
+	mv "$B/results.json.new" "$B/results.json"
+fi
 echo "  BENCH    $B/results.json $B/results.md" >&2

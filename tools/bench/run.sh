@@ -15,7 +15,10 @@
 #    pushes frames from one namespace into receivers in another: the gate,
 #    a bare XDP_DROP program, nftables on the netdev ingress hook, an empty
 #    XDP_PASS program; counted by the receivers' own counters;
-# 5. map memory at 1M identities (fdinfo memlock), next to xdp-filter's.
+# 5. map memory at 1M identities (fdinfo memlock), next to xdp-filter's;
+# 3, 4 and 5's idle sessions: tools/bench/run_tls.sh (handshakes beside
+#    nginx and openssl s_server, revocation latency, daemon RSS per idle
+#    session), run after these; its knobs are described there.
 #
 # Knobs (environment): TPB_COUNTS ("1 1000 100000 1000000"), TPB_RUNS (7,
 # test runs per figure), TPB_REPEAT (1000000), TPB_RATE_RUNS (5),
@@ -314,7 +317,10 @@ main()
 	T1=$(date +%s)
 	rates
 	T2=$(date +%s)
-	log "cost $((T1 - T0))s, rates $((T2 - T1))s; report"
+	# 3, 4, 5 (sessions): loopback and bpffs only, its own cleanup
+	"$SRC/tools/bench/run_tls.sh" "$OUT"
+	T3=$(date +%s)
+	log "cost $((T1 - T0))s, rates $((T2 - T1))s, tls $((T3 - T2))s; report"
 	XDPF_PROG_ID=$XDPF_PROG_ID RATE_SECONDS=$RATE_SECONDS \
 		RATE_IDS=$RATE_IDS REPEAT=$REPEAT \
 		"$SRC/tools/bench/report.sh" "$B" "$SRC"

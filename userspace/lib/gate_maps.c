@@ -228,7 +228,10 @@ int gate_identity_get(struct tp_gate *g, const struct tp_identity_key *k,
 	return bpf_map_lookup_elem(g->identity_fd, k, v) ? -errno : 0;
 }
 
-int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx)
+#define WALK_BATCH 4096
+
+/* The walk one key at a time: two syscalls per entry. */
+static int walk_by_key(struct tp_gate *g, gate_identity_cb cb, void *ctx)
 {
 	struct tp_identity_key key, next;
 	struct tp_identity val;
@@ -248,21 +251,59 @@ int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/*
+ * Every binding, WALK_BATCH at a time: a revocation walks the map to find
+ * a device's entries, and at 100k identities the key-by-key walk took half
+ * a second. Falls back to that walk where the kernel has no batch ops.
+ */
+int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx)
+{
+	struct tp_identity_key *keys = malloc(WALK_BATCH * sizeof(*keys));
+	struct tp_identity *vals = malloc(WALK_BATCH * sizeof(*vals));
+	__u32 batch, n;
+	bool first = true, done = false;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done && !err) {
+		n = WALK_BATCH;
+		if (bpf_map_lookup_batch(g->identity_fd, first ? NULL : &batch,
+					 &batch, keys, vals, &n, NULL)) {
+			if (errno != ENOENT) {
+				/* no batch support: walk key by key */
+				if (first && (errno == EINVAL ||
+					      errno == EOPNOTSUPP ||
+					      errno == 524 /* ENOTSUPP */))
+					err = walk_by_key(g, cb, ctx);
+				else
+					err = -errno;
+				break;
+			}
+			done = true; /* the last, possibly partial, batch */
+		}
+		first = false;
+		for (__u32 i = 0; i < n && !err; i++)
+			err = cb(&keys[i], &vals[i], ctx);
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int has_device(const struct tp_identity_key *k,
+		      const struct tp_identity *v, void *ctx)
+{
+	return v->device_id == *(const __u64 *)ctx;
+}
+
 /* Is any binding of device_id left (other than the one being removed)? */
 static int device_has_entries(struct tp_gate *g, __u64 device_id)
 {
-	struct tp_identity_key key, next;
-	struct tp_identity val;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(g->identity_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(g->identity_fd, &key, &val) &&
-		    val.device_id == device_id)
-			return 1;
-	}
-	return 0;
+	return gate_identity_foreach(g, has_device, &device_id) == 1;
 }
 
 int gate_identity_del(struct tp_gate *g, const struct tp_identity_key *k)
@@ -278,36 +319,48 @@ int gate_identity_del(struct tp_gate *g, const struct tp_identity_key *k)
 	return 0;
 }
 
+struct flush_ctx {
+	const __u64 *device_id;
+	struct tp_identity_key *keys;
+	size_t n, cap;
+};
+
+static int collect_key(const struct tp_identity_key *k,
+		       const struct tp_identity *v, void *ctx)
+{
+	struct flush_ctx *c = ctx;
+
+	if (c->device_id && v->device_id != *c->device_id)
+		return 0;
+	if (c->n == c->cap) {
+		struct tp_identity_key *nk;
+
+		c->cap = c->cap ? c->cap * 2 : 64;
+		nk = realloc(c->keys, c->cap * sizeof(*nk));
+		if (!nk)
+			return -ENOMEM;
+		c->keys = nk;
+	}
+	c->keys[c->n++] = *k;
+	return 0;
+}
+
 int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 			unsigned int *removed)
 {
-	struct tp_identity_key *keys = NULL, key, next;
-	size_t n = 0, cap = 0;
-	struct tp_identity val;
-	void *prev = NULL;
-	int err = 0;
+	struct flush_ctx c = { .device_id = device_id };
+	struct tp_identity_key *keys;
+	size_t n;
+	int err;
 
 	/* collect first: deleting while walking would restart the walk */
-	while (!bpf_map_get_next_key(g->identity_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(g->identity_fd, &key, &val))
-			continue;
-		if (device_id && val.device_id != *device_id)
-			continue;
-		if (n == cap) {
-			struct tp_identity_key *nk;
-
-			cap = cap ? cap * 2 : 64;
-			nk = realloc(keys, cap * sizeof(*nk));
-			if (!nk) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = nk;
-		}
-		keys[n++] = key;
+	err = gate_identity_foreach(g, collect_key, &c);
+	if (err) {
+		free(c.keys);
+		return err;
 	}
+	keys = c.keys;
+	n = c.n;
 	for (size_t i = 0; i < n; i++)
 		if (bpf_map_delete_elem(g->identity_fd, &keys[i]) &&
 		    errno != ENOENT && !err)
