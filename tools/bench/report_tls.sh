@@ -184,8 +184,8 @@ echo "SIEM call → first dropped packet were not measured."
 echo
 echo "Where the time goes at scale: each revocation walks the whole identity"
 echo "map twice from userspace (gate_identity_foreach for the conntrack"
-echo "addresses, then gate_identity_flush), a get_next_key and a lookup"
-echo "syscall per entry, so the latency grows linearly with live identities."
+echo "addresses, then gate_identity_flush), 4096 entries per batched"
+echo "syscall, so the latency still grows linearly with live identities."
 echo
 echo "| live identities | revocations | entry gone p50 µs | p99 µs | max µs | control round trip p50 µs | p99 µs |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
