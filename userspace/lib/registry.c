@@ -178,17 +178,63 @@ static int bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 	return rc;
 }
 
+/* A cached statement for sql, or a new one (cached when there is room). */
+static int stmt_get(struct registry *r, const char *sql, sqlite3_stmt **st)
+{
+	struct reg_stmt *free_slot = NULL;
+	int rc;
+
+	for (int i = 0; i < REG_STMT_CACHE; i++) {
+		struct reg_stmt *c = &r->cache[i];
+
+		if (!c->st) {
+			if (!free_slot)
+				free_slot = c;
+			continue;
+		}
+		if (!c->in_use && (c->sql == sql || !strcmp(c->sql, sql))) {
+			c->in_use = true;
+			*st = c->st;
+			return SQLITE_OK;
+		}
+	}
+	rc = sqlite3_prepare_v3(r->db, sql, -1,
+				free_slot ? SQLITE_PREPARE_PERSISTENT : 0, st,
+				NULL);
+	if (rc == SQLITE_OK && free_slot) {
+		free_slot->sql = sqlite3_sql(*st);
+		free_slot->st = *st;
+		free_slot->in_use = true;
+	}
+	return rc;
+}
+
+void reg_finish(struct registry *r, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < REG_STMT_CACHE; i++) {
+		if (r->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			r->cache[i].in_use = false;
+			return;
+		}
+	}
+	reg_finish(r, st);
+}
+
 static int prepare_v(struct registry *r, sqlite3_stmt **st, const char *sql,
 		     const char *fmt, va_list ap)
 {
 	int rc;
 
-	rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
+	rc = stmt_get(r, sql, st);
 	if (rc != SQLITE_OK)
 		return reg_sqlerr(r, rc);
 	rc = bind_all(*st, fmt, ap);
 	if (rc != SQLITE_OK) {
-		sqlite3_finalize(*st);
+		reg_finish(r, *st);
 		*st = NULL;
 		return reg_sqlerr(r, rc);
 	}
@@ -231,7 +277,7 @@ int reg_exec(struct registry *r, const char *sql, const char *fmt, ...)
 		return err;
 	while ((err = reg_step(r, st)) == 1)
 		;
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return err ? err : sqlite3_changes(r->db);
 }
 
@@ -254,7 +300,7 @@ int reg_query_i64(struct registry *r, int64_t *out, const char *sql,
 	} else if (err == 0) {
 		err = -ENOENT;
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return err;
 }
 
@@ -489,7 +535,7 @@ int reg_audit_foreach(struct registry *r, int64_t since_id, reg_audit_cb cb,
 		if (ret)
 			break;
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -533,7 +579,7 @@ static int set_pragmas(struct registry *r)
 	ret = reg_step(r, st);
 	if (ret == 1 && sqlite3_column_text(st, 0))
 		snprintf(mode, sizeof(mode), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	if (ret < 0)
 		return ret;
 	if (strcasecmp(mode, "wal"))
@@ -604,6 +650,8 @@ void reg_close(struct registry *r)
 {
 	if (!r)
 		return;
+	for (int i = 0; i < REG_STMT_CACHE; i++)
+		sqlite3_finalize(r->cache[i].st);
 	sqlite3_close_v2(r->db);
 	free(r);
 }

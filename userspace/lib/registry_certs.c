@@ -154,7 +154,7 @@ static int cert_query(struct registry *r, struct reg_cert *c, const char *sql,
 	else if (ret == 0)
 		ret = reg_fail(r, -ENOENT, "no certificate with serial %s",
 			       serial);
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -229,7 +229,7 @@ int reg_cert_foreach(struct registry *r, int64_t device_id, reg_cert_cb cb,
 		if (ret)
 			break;
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 

@@ -145,9 +145,9 @@ static int device_query(struct registry *r, struct reg_device *d,
 			ret = device_from_row(r, st, pst, d);
 		else if (ret == 0)
 			ret = -ENOENT;
-		sqlite3_finalize(pst);
+		reg_finish(r, pst);
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -207,8 +207,8 @@ int reg_device_foreach(struct registry *r, reg_device_cb cb, void *ctx)
 		ret = cb(&d, ctx);
 		reg_device_free(&d);
 	}
-	sqlite3_finalize(pst);
-	sqlite3_finalize(st);
+	reg_finish(r, pst);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -419,7 +419,7 @@ static int device_name(struct registry *r, int64_t id, char **name, int *status)
 		ret = reg_fail(r, -ENOENT, "no device with id %lld",
 			       (long long)id);
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -588,7 +588,7 @@ static int revoke_device_certs(struct registry *r, int64_t id, int reason,
 			(const char *)sqlite3_column_text(st, 0));
 	if (!n)
 		fprintf(log, "-");
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 

@@ -14,9 +14,22 @@
 /* Audit records carry names and values, so they may run longer. */
 #define REG_AUDIT_MAX (16 * REG_STR_MAX)
 
+/*
+ * Prepared statements are kept for reuse, keyed by their SQL text: parsing
+ * the SQL again on every call was a tenth of trustpointd's handshake cost.
+ */
+#define REG_STMT_CACHE 48
+
+struct reg_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+	bool in_use; /* handed out; a nested caller gets a fresh one */
+};
+
 struct registry {
 	sqlite3 *db;
 	char err[REG_ERR_LEN]; /* why the last call failed */
+	struct reg_stmt cache[REG_STMT_CACHE];
 };
 
 /* Record why a call fails; returns err. */
@@ -32,6 +45,8 @@ int reg_sqlerr(struct registry *r, int rc);
  */
 int reg_prepare(struct registry *r, sqlite3_stmt **st, const char *sql,
 		const char *fmt, ...);
+/* Give a statement from reg_prepare() back: to the cache, or finalized. */
+void reg_finish(struct registry *r, sqlite3_stmt *st);
 /* Step once: 1 a row, 0 done, or -errno. */
 int reg_step(struct registry *r, sqlite3_stmt *st);
 /* Prepare, bind, run to the end: the number of rows changed, or -errno. */

@@ -164,7 +164,7 @@ int reg_user_get(struct registry *r, const char *account, struct reg_user *u)
 		ret = user_from_row(st, u);
 	else if (ret == 0)
 		ret = reg_fail(r, -ENOENT, "no user '%.64s'", account);
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
 
@@ -213,6 +213,6 @@ int reg_user_foreach(struct registry *r, reg_user_cb cb, void *ctx)
 		if (ret)
 			break;
 	}
-	sqlite3_finalize(st);
+	reg_finish(r, st);
 	return ret;
 }
