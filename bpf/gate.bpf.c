@@ -133,9 +133,10 @@ struct pkt {
 	__u8 l4proto;
 	__u8 icmp_type;
 	__u8 hop_limit;
-	__u8 fragment; /* part of a fragmented datagram */
+	__u8 fragment;	     /* part of a fragmented datagram */
 	__u8 later_fragment; /* no L4 header in this frame */
-	__u8 routed; /* IPv6 routing header: the real destination is elsewhere */
+	__u8 routed; /* IPv6 routing header: the real destination is elsewhere
+		      */
 	__u8 icmp_code;
 };
 
@@ -215,9 +216,8 @@ static __always_inline bool dgram_fits(struct xdp_md *ctx, __u64 end_off,
 	return end_off <= *flen;
 }
 
-static __always_inline int parse_ipv4(struct xdp_md *ctx, void *data,
-				      void *l3, void *end, __u64 *flen,
-				      struct pkt *p)
+static __always_inline int parse_ipv4(struct xdp_md *ctx, void *data, void *l3,
+				      void *end, __u64 *flen, struct pkt *p)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen, tot;
@@ -247,9 +247,8 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, void *data,
 	return 0;
 }
 
-static __always_inline int parse_ipv6(struct xdp_md *ctx, void *data,
-				      void *l3, void *end, __u64 *flen,
-				      struct pkt *p)
+static __always_inline int parse_ipv6(struct xdp_md *ctx, void *data, void *l3,
+				      void *end, __u64 *flen, struct pkt *p)
 {
 	struct ipv6hdr *ip6 = l3;
 	void *cur, *dgram_end;
@@ -353,8 +352,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct ethhdr *eth,
 		} *arp = cur;
 
 		if ((void *)(arp + 1) > end || arp->htype != bpf_htons(1) ||
-		    arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != ETH_ALEN ||
-		    arp->plen != 4)
+		    arp->ptype != bpf_htons(ETH_P_IP) ||
+		    arp->hlen != ETH_ALEN || arp->plen != 4)
 			return TP_DROP_MALFORMED;
 		return TP_PASS_ARP;
 	}
@@ -385,10 +384,10 @@ static __always_inline int bootstrap(struct pkt *p)
 		return TP_PASS_ND;
 	if (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP)
 		return -1;
-	if (p->l4proto == IPPROTO_UDP &&
-	    ((p->key.family == TP_AF_INET && p->sport == 68 && p->dport == 67) ||
-	     (p->key.family == TP_AF_INET6 && p->sport == 546 &&
-	      p->dport == 547)))
+	if (p->l4proto == IPPROTO_UDP && ((p->key.family == TP_AF_INET &&
+					   p->sport == 68 && p->dport == 67) ||
+					  (p->key.family == TP_AF_INET6 &&
+					   p->sport == 546 && p->dport == 547)))
 		return TP_PASS_DHCP;
 	word = p->dport / 64;
 	bits = bpf_map_lookup_elem(&tp_bootstrap_ports, &word);
@@ -534,7 +533,6 @@ static __noinline void emit_drop(struct xdp_md *ctx, struct pkt *p,
 	bpf_ringbuf_submit(e, 0);
 	evstat(TP_EV_EMITTED);
 }
-
 
 static __always_inline bool mac_eq(const __u8 *a, const __u8 *b)
 {

@@ -36,7 +36,7 @@
 /* VLAN tags parsed: 802.1ad outer (S-tag) plus 802.1Q inner (C-tag). */
 #define TP_VLAN_MAX 2
 
-#define TP_AF_INET 2 /* == AF_INET */
+#define TP_AF_INET 2   /* == AF_INET */
 #define TP_AF_INET6 10 /* == AF_INET6 */
 
 /*
@@ -45,18 +45,18 @@
  */
 enum tp_reason {
 	TP_PASS_IDENTITY = 0, /* bound source, right MAC, lease running */
-	TP_PASS_ARP, /* bootstrap: ARP */
-	TP_PASS_ND, /* bootstrap: ICMPv6 RS/RA/NS/NA, hop limit 255 */
-	TP_PASS_DHCP, /* bootstrap: DHCPv4 68->67 or DHCPv6 546->547 */
-	TP_PASS_BOOTSTRAP, /* bootstrap: TCP/UDP to a listed endpoint */
-	TP_DROP_UNKNOWN, /* source not bound */
+	TP_PASS_ARP,	      /* bootstrap: ARP */
+	TP_PASS_ND,	      /* bootstrap: ICMPv6 RS/RA/NS/NA, hop limit 255 */
+	TP_PASS_DHCP,	      /* bootstrap: DHCPv4 68->67 or DHCPv6 546->547 */
+	TP_PASS_BOOTSTRAP,    /* bootstrap: TCP/UDP to a listed endpoint */
+	TP_DROP_UNKNOWN,      /* source not bound */
 	TP_DROP_MAC_MISMATCH, /* source bound to another MAC */
-	TP_DROP_EXPIRED, /* lease ran out */
-	TP_DROP_MALFORMED, /* truncated or invalid header */
-	TP_DROP_FRAGMENT, /* IP fragment of an unbound source */
-	TP_DROP_EXT_CHAIN, /* IPv6 extension chain beyond TP_IPV6_EXT_MAX */
-	TP_DROP_VLAN_DEPTH, /* more than TP_VLAN_MAX tags */
-	TP_DROP_ETHERTYPE, /* neither ARP, IPv4 nor IPv6 */
+	TP_DROP_EXPIRED,      /* lease ran out */
+	TP_DROP_MALFORMED,    /* truncated or invalid header */
+	TP_DROP_FRAGMENT,     /* IP fragment of an unbound source */
+	TP_DROP_EXT_CHAIN,    /* IPv6 extension chain beyond TP_IPV6_EXT_MAX */
+	TP_DROP_VLAN_DEPTH,   /* more than TP_VLAN_MAX tags */
+	TP_DROP_ETHERTYPE,    /* neither ARP, IPv4 nor IPv6 */
 	TP_REASON_MAX,
 };
 #define TP_REASON_DROP_FIRST TP_DROP_UNKNOWN
@@ -74,8 +74,8 @@ struct tp_counter {
 
 /* Indices of tp_evstats, the per-CPU counters of the drop-event path. */
 enum tp_evstat {
-	TP_EV_EMITTED = 0, /* written to the ring buffer */
-	TP_EV_SUPPRESSED, /* withheld by the per-source token bucket */
+	TP_EV_EMITTED = 0,  /* written to the ring buffer */
+	TP_EV_SUPPRESSED,   /* withheld by the per-source token bucket */
 	TP_EV_RINGBUF_FULL, /* ring buffer had no room */
 	TP_EV_MAX,
 };
@@ -98,12 +98,13 @@ struct tp_identity_key {
 
 /* tp_identity value: who the source is and until when. */
 struct tp_identity {
-	__u64 device_id; /* registry device id */
+	__u64 device_id;  /* registry device id */
 	__u64 expires_ns; /* CLOCK_BOOTTIME; the entry is dead from then on */
-	__u8 mac[6]; /* the MAC the source is bound to */
-	__u16 group; /* policy group */
-	__u32 flags; /* TP_IDF_* */
-	__u32 slot; /* the device's counters: tp_dev_stats[slot], set by the library */
+	__u8 mac[6];	  /* the MAC the source is bound to */
+	__u16 group;	  /* policy group */
+	__u32 flags;	  /* TP_IDF_* */
+	__u32 slot; /* the device's counters: tp_dev_stats[slot], set by the
+		       library */
 };
 
 /* tp_bootstrap key: an endpoint any LAN source may reach (dst addr/port). */
@@ -149,7 +150,7 @@ struct tp_event {
 	__u16 vlan;
 	__u16 svlan;
 	__u16 ethertype; /* host byte order, after VLAN tags */
-	__u16 sport; /* host byte order; 0 when not parsed */
+	__u16 sport;	 /* host byte order; 0 when not parsed */
 	__u16 dport;
 	__u8 reason; /* enum tp_reason */
 	__u8 family; /* 0, TP_AF_INET or TP_AF_INET6 */

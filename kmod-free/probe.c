@@ -204,14 +204,15 @@ static void probe_map(struct tp_probe *p, struct tp_feature *f,
  * build a link, and harmless should it ever see a frame.
  */
 static const struct bpf_insn xdp_pass_insns[] = {
-	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-	  .imm = XDP_PASS },
-	{ .code = BPF_JMP | BPF_EXIT },
+	{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+	 .dst_reg = BPF_REG_0,
+	 .imm = XDP_PASS},
+	{.code = BPF_JMP | BPF_EXIT},
 };
 
 /* What the xdp_link child sends back through its pipe. */
 struct xdp_link_report {
-	int err; /* 0 or a positive errno */
+	int err;       /* 0 or a positive errno */
 	char step[32]; /* the call that failed */
 	__u32 link_id;
 	__u32 prog_id;
@@ -224,8 +225,8 @@ struct xdp_link_report {
  */
 static void xdp_link_child(int wfd)
 {
-	struct xdp_link_report rep = { 0 };
-	struct bpf_link_info linfo = { 0 };
+	struct xdp_link_report rep = {0};
+	struct bpf_link_info linfo = {0};
 	__u32 len = sizeof(linfo);
 	int prog_fd, link_fd, ifindex;
 
@@ -234,9 +235,9 @@ static void xdp_link_child(int wfd)
 		snprintf(rep.step, sizeof(rep.step), "unshare(CLONE_NEWNET)");
 		goto out;
 	}
-	prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "tp_probe", "GPL",
-				xdp_pass_insns, ARRAY_SIZE(xdp_pass_insns),
-				NULL);
+	prog_fd =
+		bpf_prog_load(BPF_PROG_TYPE_XDP, "tp_probe", "GPL",
+			      xdp_pass_insns, ARRAY_SIZE(xdp_pass_insns), NULL);
 	if (prog_fd < 0) {
 		rep.err = -prog_fd;
 		snprintf(rep.step, sizeof(rep.step), "bpf_prog_load");
@@ -267,7 +268,7 @@ out:
 static void probe_xdp_link(struct tp_probe *p, struct tp_feature *f,
 			   const struct probe_def *d)
 {
-	struct xdp_link_report rep = { 0 };
+	struct xdp_link_report rep = {0};
 	int pfd[2], status = 0;
 	ssize_t n;
 	pid_t pid;
@@ -313,9 +314,9 @@ static void probe_xdp_link(struct tp_probe *p, struct tp_feature *f,
 		/* Not proven either way: say what stopped the probe. */
 		snprintf(f->detail, sizeof(f->detail), "not probed: %s: %s",
 			 rep.step,
-			 rep.err == EPERM && !strncmp(rep.step, "unshare", 7) ?
-				 "permission denied (needs CAP_SYS_ADMIN)" :
-				 bpf_errstr(rep.err));
+			 rep.err == EPERM && !strncmp(rep.step, "unshare", 7)
+				 ? "permission denied (needs CAP_SYS_ADMIN)"
+				 : bpf_errstr(rep.err));
 		return;
 	}
 	f->ok = true;
@@ -333,34 +334,33 @@ static void probe_kmod_free(struct tp_probe *p, struct tp_feature *f,
 			    const struct probe_def *d)
 {
 	f->ok = true;
-	snprintf(f->detail, sizeof(f->detail),
-		 "no module needed or loaded; %s",
-		 access("/proc/modules", F_OK) ?
-			 "this kernel has no module support" :
-			 "module support present, trustpoint uses none");
+	snprintf(f->detail, sizeof(f->detail), "no module needed or loaded; %s",
+		 access("/proc/modules", F_OK)
+			 ? "this kernel has no module support"
+			 : "module support present, trustpoint uses none");
 }
 
 static const struct probe_def probes[] = {
-	{ "bpf_syscall", true, NULL, probe_bpf_syscall },
-	{ "btf", true, NULL, probe_btf },
-	{ "bpffs", true, NULL, probe_bpffs },
-	{ "prog_xdp", true, "bpf_syscall", probe_prog_xdp },
-	{ "helper_ktime_get_boot_ns", true, "prog_xdp", probe_helper,
-	  BPF_FUNC_ktime_get_boot_ns, "bpf_ktime_get_boot_ns() in XDP", "5.8" },
-	{ "xdp_frags", true, "prog_xdp", probe_helper, BPF_FUNC_xdp_get_buff_len,
-	  "multi-buffer XDP (bpf_xdp_get_buff_len)", "5.18" },
-	{ "ringbuf", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_RINGBUF,
-	  "BPF_MAP_TYPE_RINGBUF", "5.8" },
-	{ "lpm_trie", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_LPM_TRIE,
-	  "BPF_MAP_TYPE_LPM_TRIE", "4.11" },
-	{ "percpu_hash", true, "bpf_syscall", probe_map,
-	  BPF_MAP_TYPE_PERCPU_HASH, "BPF_MAP_TYPE_PERCPU_HASH", "4.6" },
-	{ "percpu_array", true, "bpf_syscall", probe_map,
-	  BPF_MAP_TYPE_PERCPU_ARRAY, "BPF_MAP_TYPE_PERCPU_ARRAY", "4.6" },
-	{ "lru_hash", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_LRU_HASH,
-	  "BPF_MAP_TYPE_LRU_HASH", "4.10" },
-	{ "xdp_link", true, "prog_xdp", probe_xdp_link },
-	{ "kmod_free", false, NULL, probe_kmod_free },
+	{"bpf_syscall", true, NULL, probe_bpf_syscall},
+	{"btf", true, NULL, probe_btf},
+	{"bpffs", true, NULL, probe_bpffs},
+	{"prog_xdp", true, "bpf_syscall", probe_prog_xdp},
+	{"helper_ktime_get_boot_ns", true, "prog_xdp", probe_helper,
+	 BPF_FUNC_ktime_get_boot_ns, "bpf_ktime_get_boot_ns() in XDP", "5.8"},
+	{"xdp_frags", true, "prog_xdp", probe_helper, BPF_FUNC_xdp_get_buff_len,
+	 "multi-buffer XDP (bpf_xdp_get_buff_len)", "5.18"},
+	{"ringbuf", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_RINGBUF,
+	 "BPF_MAP_TYPE_RINGBUF", "5.8"},
+	{"lpm_trie", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_LPM_TRIE,
+	 "BPF_MAP_TYPE_LPM_TRIE", "4.11"},
+	{"percpu_hash", true, "bpf_syscall", probe_map,
+	 BPF_MAP_TYPE_PERCPU_HASH, "BPF_MAP_TYPE_PERCPU_HASH", "4.6"},
+	{"percpu_array", true, "bpf_syscall", probe_map,
+	 BPF_MAP_TYPE_PERCPU_ARRAY, "BPF_MAP_TYPE_PERCPU_ARRAY", "4.6"},
+	{"lru_hash", true, "bpf_syscall", probe_map, BPF_MAP_TYPE_LRU_HASH,
+	 "BPF_MAP_TYPE_LRU_HASH", "4.10"},
+	{"xdp_link", true, "prog_xdp", probe_xdp_link},
+	{"kmod_free", false, NULL, probe_kmod_free},
 };
 
 _Static_assert(ARRAY_SIZE(probes) <= TP_PROBE_FEAT_MAX,
@@ -381,8 +381,8 @@ int tp_probe_run(struct tp_probe *p)
 		f = &p->feat[p->n++];
 		f->name = probes[i].name;
 		f->required = probes[i].required;
-		need = probes[i].needs ? tp_probe_find(p, probes[i].needs) :
-					 NULL;
+		need = probes[i].needs ? tp_probe_find(p, probes[i].needs)
+				       : NULL;
 		if (need && !need->ok)
 			snprintf(f->detail, sizeof(f->detail),
 				 "not probed: %s is missing", need->name);
@@ -472,7 +472,7 @@ struct family_id_ctx {
 
 static int family_id_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct genl_attr_want w = { CTRL_ATTR_FAMILY_ID, MNL_TYPE_U16, NULL };
+	struct genl_attr_want w = {CTRL_ATTR_FAMILY_ID, MNL_TYPE_U16, NULL};
 	struct family_id_ctx *ctx = data;
 
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), genl_attr_cb, &w);
@@ -486,7 +486,7 @@ static int genl_family_id(struct mnl_socket *nl, const char *name, __u16 *id)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = genl_put(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
-	struct family_id_ctx ctx = { 0 };
+	struct family_id_ctx ctx = {0};
 	int err;
 
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
@@ -506,8 +506,8 @@ struct xdp_features_ctx {
 
 static int xdp_features_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct genl_attr_want w = { TP_NETDEV_A_DEV_XDP_FEATURES, MNL_TYPE_U64,
-				    NULL };
+	struct genl_attr_want w = {TP_NETDEV_A_DEV_XDP_FEATURES, MNL_TYPE_U64,
+				   NULL};
 	struct xdp_features_ctx *ctx = data;
 
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), genl_attr_cb, &w);
@@ -525,7 +525,7 @@ static int xdp_features_cb(const struct nlmsghdr *nlh, void *data)
 static int netdev_xdp_features(int ifindex, __u64 *features)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct xdp_features_ctx ctx = { 0 };
+	struct xdp_features_ctx ctx = {0};
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	__u16 family;
@@ -576,8 +576,8 @@ int tp_probe_iface(int ifindex, struct tp_iface_probe *out)
 			 "attach mode auto tries native first");
 	} else if (err) {
 		out->native = TP_NATIVE_UNKNOWN;
-		snprintf(out->detail, sizeof(out->detail),
-			 "netdev dev-get: %s", strerror(-err));
+		snprintf(out->detail, sizeof(out->detail), "netdev dev-get: %s",
+			 strerror(-err));
 	} else if (out->xdp_features & TP_NETDEV_XDP_ACT_BASIC) {
 		out->native = TP_NATIVE_YES;
 		snprintf(out->detail, sizeof(out->detail),

@@ -64,13 +64,13 @@ static int vcmd_run(struct cmd_result *r, int timeout_s, const char *fmt,
 	close(pe[1]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = { { po[0], POLLIN, 0 },
-					 { pe[0], POLLIN, 0 } };
+		struct pollfd pfd[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
 		long left_ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left_ms = timeout_s * 1000L - ((t.tv_sec - t0.tv_sec) * 1000L +
-					       (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left_ms = timeout_s * 1000L -
+			  ((t.tv_sec - t0.tv_sec) * 1000L +
+			   (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left_ms <= 0) {
 			kill(-pid, SIGKILL);
 			killed = true;
@@ -79,10 +79,13 @@ static int vcmd_run(struct cmd_result *r, int timeout_s, const char *fmt,
 		if (poll(pfd, 2, left_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++) {
-			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP)))
+			if (pfd[i].fd < 0 ||
+			    !(pfd[i].revents & (POLLIN | POLLHUP)))
 				continue;
-			if (!(i == 0 ? append(&r->out, &r->out_len, &out_cap, po[0]) :
-				       append(&r->err, &r->err_len, &err_cap, pe[0]))) {
+			if (!(i == 0 ? append(&r->out, &r->out_len, &out_cap,
+					      po[0])
+				     : append(&r->err, &r->err_len, &err_cap,
+					      pe[0]))) {
 				open_fds--;
 				if (i == 0)
 					po[0] = -po[0] - 1;
@@ -99,7 +102,8 @@ static int vcmd_run(struct cmd_result *r, int timeout_s, const char *fmt,
 		fprintf(stderr, "    timeout after %d s: %s\n", timeout_s, cmd);
 		r->status = 128 + SIGKILL;
 	} else {
-		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		r->status =
+			WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
 out:
 	if (!r->out)

@@ -10,8 +10,8 @@
 
 struct cmd_result {
 	int status; /* exit status; 128+signal when killed; -1 on error */
-	char *out; /* stdout, NUL terminated (never NULL after cmd_run) */
-	char *err; /* stderr */
+	char *out;  /* stdout, NUL terminated (never NULL after cmd_run) */
+	char *err;  /* stderr */
 	size_t out_len, err_len;
 };
 

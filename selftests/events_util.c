@@ -43,10 +43,13 @@ static const struct ev_identity dev1 = {
 /* A plain event carrying its sequence number in trustpoint.seq. */
 int emit_seq(struct events *e, long long seq, const char *pad)
 {
-	struct ev_field f[2] = { { "seq", NULL, seq }, { "pad", pad } };
+	struct ev_field f[2] = {{"seq", NULL, seq}, {"pad", pad}};
 	struct ev_record ev = {
-		.action = "session-start", .category = "network",
-		.outcome = "success", .id = &dev1, .extra = f,
+		.action = "session-start",
+		.category = "network",
+		.outcome = "success",
+		.id = &dev1,
+		.extra = f,
 		.nextra = pad ? 2 : 1,
 	};
 

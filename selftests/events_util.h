@@ -30,8 +30,7 @@ struct events *open_ev(struct events_config *c);
 int emit_seq(struct events *e, long long seq, const char *pad);
 
 /* The value at a dotted path ("@timestamp" has no dot); NULL if none. */
-static inline struct json_object *jget(struct json_object *o,
-				       const char *path)
+static inline struct json_object *jget(struct json_object *o, const char *path)
 {
 	const char *dot;
 	char part[64];

@@ -63,8 +63,7 @@ bool mlab_up(const char *tag, const char *extra)
 	snprintf(text, sizeof(text),
 		 "[http]\nlisten = 127.0.0.1:%d\ntoken_file = %s\n"
 		 "[events]\nfile = %s\nto_stderr = yes\n%s",
-		 MLAB_PORT, ml.token_file, ml.events,
-		 extra ? extra : "");
+		 MLAB_PORT, ml.token_file, ml.events, extra ? extra : "");
 	if (extra && strlen(extra) > 4000)
 		return ASSERT_TRUE(false, "extra config fits");
 	return append(dl.conf, text);
@@ -129,7 +128,7 @@ int mlab_http(const char *method, const char *path, const char *token,
 	      size_t *resp_len)
 {
 	char req[PATH_MAX + 16], out[PATH_MAX + 16], auth[600] = "",
-		data[PATH_MAX + 80] = "";
+						     data[PATH_MAX + 80] = "";
 	bool typed = extra && strstr(extra, "Content-Type");
 	struct cmd_result r;
 	int code = -1;
@@ -176,8 +175,8 @@ int mlab_call(const char *method, const char *path, const char *token,
 	      const char *body, json_object **resp)
 {
 	char *text = NULL;
-	int code = mlab_http(method, path, token, body,
-			     body ? strlen(body) : 0, NULL, &text, NULL);
+	int code = mlab_http(method, path, token, body, body ? strlen(body) : 0,
+			     NULL, &text, NULL);
 
 	*resp = text ? json_tokener_parse(text) : NULL;
 	if (!*resp && code > 0)

@@ -77,7 +77,7 @@ struct registry *open_db(const char *name)
 
 int add_user(struct registry *r, const char *account)
 {
-	struct reg_user u = { .account = (char *)account };
+	struct reg_user u = {.account = (char *)account};
 
 	return reg_user_add(r, &u, "test");
 }
@@ -86,28 +86,28 @@ int add_user(struct registry *r, const char *account)
 int64_t add_dev(struct registry *r, const char *name, const char *owner,
 		struct reg_prop *props, size_t n)
 {
-	struct reg_device d = { .name = (char *)name,
-				.owner = (char *)owner,
-				.props = props,
-				.nprops = n };
+	struct reg_device d = {.name = (char *)name,
+			       .owner = (char *)owner,
+			       .props = props,
+			       .nprops = n};
 	int err = reg_device_add(r, &d, "test");
 
 	return err ? err : d.id;
 }
 
-uint8_t fake_der[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+uint8_t fake_der[] = {0x30, 0x03, 0x02, 0x01, 0x00};
 
 int add_cert(struct registry *r, int64_t dev, const char *issuer,
 	     const char *serial)
 {
-	struct reg_cert c = { .issuer = (char *)issuer,
-			      .device_id = dev,
-			      .kind = dev ? REG_CERT_DEVICE : REG_CERT_SERVER,
-			      .subject = "CN=x",
-			      .not_before = 1000,
-			      .not_after = 2000000000,
-			      .der = fake_der,
-			      .der_len = sizeof(fake_der) };
+	struct reg_cert c = {.issuer = (char *)issuer,
+			     .device_id = dev,
+			     .kind = dev ? REG_CERT_DEVICE : REG_CERT_SERVER,
+			     .subject = "CN=x",
+			     .not_before = 1000,
+			     .not_after = 2000000000,
+			     .der = fake_der,
+			     .der_len = sizeof(fake_der)};
 
 	snprintf(c.serial, sizeof(c.serial), "%s", serial);
 	return reg_cert_add(r, &c, "test");

@@ -34,11 +34,11 @@
 #define SLAPD_READY_MS 10000
 
 const struct slapd_user slapd_users[] = {
-	{ "alice", "Alice Liddell", "alice@example.org" },
-	{ "bob", "Robert \"Bob\" O'Brien; Jr., \\esq", "bob@example.org" },
-	{ "zoe", "Zoë \"Zed\" Ångström – 日本語 'q'", "zoe@example.org" },
-	{ "carol", "Carol", NULL },
-	{ NULL, "Printer Service", "printer@example.org" },
+	{"alice", "Alice Liddell", "alice@example.org"},
+	{"bob", "Robert \"Bob\" O'Brien; Jr., \\esq", "bob@example.org"},
+	{"zoe", "Zoë \"Zed\" Ångström – 日本語 'q'", "zoe@example.org"},
+	{"carol", "Carol", NULL},
+	{NULL, "Printer Service", "printer@example.org"},
 };
 const size_t slapd_nusers = sizeof(slapd_users) / sizeof(slapd_users[0]);
 
@@ -156,8 +156,8 @@ static int write_data(struct slapd *s)
 
 int slapd_free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(a);
 	int fd, port = -1;
 
@@ -173,9 +173,9 @@ int slapd_free_port(void)
 
 static bool port_open(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool ok;
 
@@ -197,7 +197,7 @@ static void print_log(struct slapd *s)
 /* Fork slapd on s->port; 0 once it answers, -EADDRINUSE to try again. */
 static int spawn(struct slapd *s)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = {0, 50 * 1000 * 1000};
 	char conf[256], log[256], url[64];
 	struct cmd_result r;
 	int i, st, fd, ret;
@@ -304,7 +304,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag,
 
 void slapd_stop(struct slapd *s)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = {0, 20 * 1000 * 1000};
 	int i;
 
 	if (s->pid > 0) {

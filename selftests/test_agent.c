@@ -96,10 +96,10 @@ static void posture_subtests(void)
 		longline[sizeof(longline) - 1] = 0;
 		ASSERT_OK(write_file("root/etc/os-release", longline),
 			  "os-release long line");
-		ASSERT_OK(write_file("root/etc/os-release.tail",
-				     "ID=alpine\n"),
+		ASSERT_OK(write_file("root/etc/os-release.tail", "ID=alpine\n"),
 			  "tail");
-		SYS(out, "cat %s/root/etc/os-release.tail >>%s/root/etc/os-release",
+		SYS(out,
+		    "cat %s/root/etc/os-release.tail >>%s/root/etc/os-release",
 		    dir, dir);
 		snprintf(pf, sizeof(pf), "%s/root", dir);
 		ASSERT_OK(posture_collect(pf, NULL, &p, err, sizeof(err)),
@@ -135,9 +135,8 @@ static void posture_subtests(void)
 		ASSERT_STREQ(p.serial_number, "", "serial_number missing");
 
 		/* a badly quoted ID is left out; DMI still reported */
-		ASSERT_OK(write_file("root/etc/os-release",
-				     "ID=\"debian\n"
-				     "VERSION_ID=12\n"),
+		ASSERT_OK(write_file("root/etc/os-release", "ID=\"debian\n"
+							    "VERSION_ID=12\n"),
 			  "os-release unterminated");
 		ASSERT_OK(posture_collect(pf, NULL, &p, err, sizeof(err)),
 			  "collect bad os-release");
@@ -248,8 +247,8 @@ static void backoff_subtest(void)
 /* An unused port on 127.0.0.1 (a listening socket when lfd is given). */
 static int loopback_port(int *lfd)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -329,12 +328,12 @@ static char *s_server_stop(struct s_server *s, size_t *len)
 	return slurp(s->out, len);
 }
 
-static const char hello_magic[] = { 'T', 'P', PROTO_VERSION, PROTO_HELLO };
+static const char hello_magic[] = {'T', 'P', PROTO_VERSION, PROTO_HELLO};
 
 /* What s_server must have seen from the agent. */
 enum hello_seen {
-	HELLO_YES, /* handshake done: client certificate and HELLO */
-	HELLO_NO, /* we refused the gateway: no HELLO may reach it */
+	HELLO_YES,     /* handshake done: client certificate and HELLO */
+	HELLO_NO,      /* we refused the gateway: no HELLO may reach it */
 	HELLO_REFUSED, /* it refused us: it never read past our certificate */
 };
 
@@ -416,17 +415,18 @@ static int gw_read_frame(WOLFSSL *ssl, struct proto_reader *rd)
 
 enum gw_script {
 	GW_BYE_THEN_REVOKE, /* WELCOME, HEARTBEAT, BYE; reconnect: REVOKED */
-	GW_EXPECT_BYE, /* WELCOME, then wait for the agent's BYE */
+	GW_EXPECT_BYE,	    /* WELCOME, then wait for the agent's BYE */
 };
 
 /* Each failed expectation exits with its own status, for the parent. */
 static int gw_session(WOLFSSL_CTX *ctx, int lfd, int conn, enum gw_script s)
 {
-	struct proto_welcome w = { .device = "7f000001-0000-4000-8000-000000000001",
-				   .name = "dev1",
-				   .lease_s = 30,
-				   .heartbeat_s = 1 };
-	struct timeval tv = { .tv_sec = 8 };
+	struct proto_welcome w = {
+		.device = "7f000001-0000-4000-8000-000000000001",
+		.name = "dev1",
+		.lease_s = 30,
+		.heartbeat_s = 1};
+	struct timeval tv = {.tv_sec = 8};
 	struct proto_reader rd = {};
 	bool posture_seen = false;
 	struct proto_hello h;
@@ -522,15 +522,16 @@ static pid_t fake_gateway(int lfd, enum gw_script s)
 	snprintf(key, sizeof(key), "%s/srv.key", dir);
 	wolfSSL_Init();
 	ctx = wolfSSL_CTX_new(wolfTLSv1_3_server_method());
-	if (!ctx || wolfSSL_CTX_use_certificate_file(ctx, crt,
-						     WOLFSSL_FILETYPE_PEM) != 1 ||
-	    wolfSSL_CTX_use_PrivateKey_file(ctx, key, WOLFSSL_FILETYPE_PEM) != 1 ||
+	if (!ctx ||
+	    wolfSSL_CTX_use_certificate_file(ctx, crt, WOLFSSL_FILETYPE_PEM) !=
+		    1 ||
+	    wolfSSL_CTX_use_PrivateKey_file(ctx, key, WOLFSSL_FILETYPE_PEM) !=
+		    1 ||
 	    wolfSSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
 		_exit(9);
-	wolfSSL_CTX_set_verify(ctx,
-			       WOLFSSL_VERIFY_PEER |
-				       WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-			       NULL);
+	wolfSSL_CTX_set_verify(
+		ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+		NULL);
 	for (int conn = 0; conn < (s == GW_BYE_THEN_REVOKE ? 2 : 1) && !ret;
 	     conn++)
 		ret = gw_session(ctx, lfd, conn, s);
@@ -543,8 +544,8 @@ static int child_status(pid_t pid, int timeout_ms)
 
 	for (int i = 0; i < timeout_ms / 20; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) :
-					       128 + WTERMSIG(st);
+			return WIFEXITED(st) ? WEXITSTATUS(st)
+					     : 128 + WTERMSIG(st);
 		usleep(20000);
 	}
 	kill(pid, SIGKILL);
@@ -577,7 +578,8 @@ static void fake_gateway_subtests(void)
 			 "(lease 30s, heartbeat 1s)",
 			 port);
 		ASSERT_HAS_SUBSTR(r.out, want, "connected line");
-		ASSERT_HAS_SUBSTR(r.err, "the gateway said goodbye: maintenance",
+		ASSERT_HAS_SUBSTR(r.err,
+				  "the gateway said goodbye: maintenance",
 				  "BYE reported");
 		ASSERT_HAS_SUBSTR(r.err, "reconnecting in ", "backoff");
 		ASSERT_HAS_SUBSTR(r.err,
@@ -674,11 +676,13 @@ static void usage_subtests(void)
 		cmd_free(&r);
 		cmd_run(&r, 10, "%s --help", agent_bin);
 		ASSERT_EQ(r.status, 0, "--help exit 0");
-		ASSERT_HAS_SUBSTR(r.out, "3  the gateway revoked", "exit codes");
+		ASSERT_HAS_SUBSTR(r.out, "3  the gateway revoked",
+				  "exit codes");
 		cmd_free(&r);
 
-		ASSERT_OK(write_file("agent.conf", "[agent]\ngateway = 127.0.0.1\n"
-						   "colour = blue\n"),
+		ASSERT_OK(write_file("agent.conf",
+				     "[agent]\ngateway = 127.0.0.1\n"
+				     "colour = blue\n"),
 			  "conf unknown key");
 		cmd_run(&r, 10, "%s --config %s/agent.conf", agent_bin, dir);
 		ASSERT_EQ(r.status, 1, "unknown key exit 1");
@@ -752,8 +756,8 @@ void test_agent(void)
 	usage_subtests();
 	s_server_case("s_server_hello", "srv", "ca", false, "", HELLO_YES,
 		      "no WELCOME");
-	s_server_case("s_server_dns_name", "srv", "ca", false,
-		      "--name gw.test", HELLO_YES, "no WELCOME");
+	s_server_case("s_server_dns_name", "srv", "ca", false, "--name gw.test",
+		      HELLO_YES, "no WELCOME");
 	s_server_case("wrong_name_ip", "wrong", "ca", false, "", HELLO_NO,
 		      "does not match the name '127.0.0.1'");
 	s_server_case("wrong_name_dns", "wrong", "ca", false, "--name gw.test",

@@ -49,7 +49,7 @@ struct bad {
 	bool token; /* the right one */
 	const char *wrong_token;
 	const char *body;
-	size_t big; /* a body of this many bytes instead */
+	size_t big;	   /* a body of this many bytes instead */
 	const char *extra; /* curl options */
 	int status;
 };
@@ -109,8 +109,8 @@ static void subtest_bad_requests(void)
 		 "{\"score\": 10,", 0, NULL, 400},
 		{"JSON not an object", "POST", "/v1/devices/dev1/trust", true,
 		 NULL, "[10]", 0, NULL, 400},
-		{"trailing garbage", "POST", "/v1/devices/dev1/quarantine", true,
-		 NULL, "{} x", 0, NULL, 400},
+		{"trailing garbage", "POST", "/v1/devices/dev1/quarantine",
+		 true, NULL, "{} x", 0, NULL, 400},
 		{"empty trust body", "POST", "/v1/devices/dev1/trust", true,
 		 NULL, "", 0, NULL, 400},
 		{"unknown device", "POST", "/v1/devices/nosuchdev/trust", true,
@@ -131,8 +131,8 @@ static void subtest_bad_requests(void)
 		 "{\"reason\":\"x\"}", 0, NULL, 400},
 		{"bad revocation reason", "POST", "/v1/devices/dev1/revoke",
 		 true, NULL, "{\"reason\":\"because\"}", 0, NULL, 400},
-		{"GET on an action", "GET", "/v1/devices/dev1/trust", true, NULL,
-		 NULL, 0, NULL, 405},
+		{"GET on an action", "GET", "/v1/devices/dev1/trust", true,
+		 NULL, NULL, 0, NULL, 405},
 		{"DELETE a device", "DELETE", "/v1/devices/dev1", true, NULL,
 		 NULL, 0, NULL, 405},
 		{"POST the list", "POST", "/v1/devices", true, NULL, "{}", 0,
@@ -178,12 +178,14 @@ static void subtest_get(void)
 	v = mlab_jpath(o, "certificates");
 	if (ASSERT_TRUE(v && json_object_array_length(v) == 1,
 			"one certificate")) {
-		ASSERT_STREQ(dlab_jstr(json_object_array_get_idx(v, 0),
-				       "serial") ?: "",
-			     dl.dev_serial[1], "certificate serial");
-		ASSERT_STREQ(dlab_jstr(json_object_array_get_idx(v, 0),
-				       "status") ?: "",
-			     "good", "certificate good");
+		ASSERT_STREQ(
+			dlab_jstr(json_object_array_get_idx(v, 0), "serial")
+				?: "",
+			dl.dev_serial[1], "certificate serial");
+		ASSERT_STREQ(
+			dlab_jstr(json_object_array_get_idx(v, 0), "status")
+				?: "",
+			"good", "certificate good");
 	}
 	v = mlab_jpath(o, "sessions");
 	if (ASSERT_TRUE(v && json_object_array_length(v) >= 1,
@@ -257,7 +259,8 @@ static void subtest_quarantine(void)
 	ASSERT_EQ(code, 409, "trust of a revoked device");
 	json_object_put(o);
 	after = mlab_snapshot();
-	if (ASSERT_OK_PTR(before, "snapshot") && ASSERT_OK_PTR(after, "snapshot"))
+	if (ASSERT_OK_PTR(before, "snapshot") &&
+	    ASSERT_OK_PTR(after, "snapshot"))
 		ASSERT_STREQ(after, before, "409 changed nothing");
 	free(before);
 	free(after);
@@ -270,19 +273,22 @@ static void subtest_audit(void)
 	int found = 0, rows = 0;
 
 	snprintf(path, sizeof(path), "%s/registry.db", dl.state);
-	if (!ASSERT_OK(cmd_run(&r, 10,
-			       "sqlite3 -separator '|' %s \"select actor, action, object from audit where action like 'api.%%' order by id\"",
-			       path),
-		       "sqlite3 audit"))
+	if (!ASSERT_OK(
+		    cmd_run(&r, 10,
+			    "sqlite3 -separator '|' %s \"select actor, action, object from audit where action like 'api.%%' order by id\"",
+			    path),
+		    "sqlite3 audit"))
 		goto out;
-	for (char *p = r.out; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1
-						     : p + strlen(p)) {
+	for (char *p = r.out; *p;
+	     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
 		if (*p == '\n')
 			continue;
 		rows++;
-		ASSERT_TRUE(!strncmp(p, "api:127.0.0.1|", 14), "actor api:peer");
+		ASSERT_TRUE(!strncmp(p, "api:127.0.0.1|", 14),
+			    "actor api:peer");
 	}
-	/* the test's calls in order (mlab_start's probe is /metrics, not audited) */
+	/* the test's calls in order (mlab_start's probe is /metrics, not
+	 * audited) */
 	for (int i = 0; i < ncalls; i++) {
 		snprintf(line, sizeof(line), "api:127.0.0.1|%.15s|%.127s\n",
 			 calls[i].action, calls[i].object);
@@ -336,14 +342,15 @@ void test_api(void)
 	ncalls = 0;
 	if (!mlab_up("api", NULL))
 		goto out;
-	dlab_tp(&r, NULL, "device set dev1 prop serial_number=SN-DEV1 prop model=lab-node");
+	dlab_tp(&r, NULL,
+		"device set dev1 prop serial_number=SN-DEV1 prop model=lab-node");
 	cmd_free(&r);
 	if (!mlab_start() || !dlab_agent_start(1, NULL))
 		goto out;
 	if (!ASSERT_TRUE(dlab_session_wait("dev1", WAIT_MS), "dev1 session") ||
-	    !ASSERT_GT(dlab_identity_wait(dl.dev_id[1], LAB_DEV1_IP4, 1,
-					  WAIT_MS),
-		       0, "dev1 bound"))
+	    !ASSERT_GT(
+		    dlab_identity_wait(dl.dev_id[1], LAB_DEV1_IP4, 1, WAIT_MS),
+		    0, "dev1 bound"))
 		goto out;
 
 	if (test__start_subtest("bad_requests"))

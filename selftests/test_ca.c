@@ -119,17 +119,19 @@ static struct ca *load(const char *dir)
 /* A device certificate signed by this CA's algorithm verifies. */
 static void issue_and_verify(struct ca *ca, const char *dir)
 {
-	struct ca_device_req req = { "dev-1", UUID, 0, OCSP };
+	struct ca_device_req req = {"dev-1", UUID, 0, OCSP};
 	char err[CA_ERR_LEN] = "", *key = NULL;
 	struct ca_issued is = {};
 	size_t key_len;
 
-	if (!ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P256, &is, &key,
-					 &key_len, err), "issue from this CA"))
+	if (!ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P256, &is,
+					 &key, &key_len, err),
+		       "issue from this CA"))
 		return;
 	ASSERT_TRUE(write_pem("init-dev.pem", is.der, is.der_len), "write");
 	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem %s", dir,
-			  path("init-dev.pem")), "device cert verifies");
+			  path("init-dev.pem")),
+		    "device cert verifies");
 	ASSERT_STREQ(is.info.issuer, ca_dn(ca), "issuer is the CA's DN");
 	ca_wipe_free(key, key_len);
 	ca_issued_free(&is);
@@ -138,9 +140,12 @@ static void issue_and_verify(struct ca *ca, const char *dir)
 static void subtest_init(enum ca_algo algo)
 {
 	static const char *const want[] = {
-		"X509v3 Basic Constraints: critical", "CA:TRUE",
-		"Certificate Sign, CRL Sign", "X509v3 Subject Key Identifier",
-		"X509v3 Authority Key Identifier", "Subject: O = Example, CN = Root",
+		"X509v3 Basic Constraints: critical",
+		"CA:TRUE",
+		"Certificate Sign, CRL Sign",
+		"X509v3 Subject Key Identifier",
+		"X509v3 Authority Key Identifier",
+		"Subject: O = Example, CN = Root",
 	};
 	char err[CA_ERR_LEN] = "", *text, *a, *b, sha[65], dir[512];
 	struct ca_cert_info info;
@@ -157,12 +162,12 @@ static void subtest_init(enum ca_algo algo)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ASSERT_HAS_SUBSTR(text, want[i], want[i]);
 	free(text);
-	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem %s/ca.pem", dir, dir),
-		    "self-signed verifies");
+	ASSERT_TRUE(
+		sh_ok("openssl verify -CAfile %s/ca.pem %s/ca.pem", dir, dir),
+		"self-signed verifies");
 	ASSERT_OK(stat(path(ca_algo_name(algo)), &st), "stat dir");
 	ASSERT_EQ(st.st_mode & 07777, 0700, "dir mode");
-	ASSERT_OK(lstat(cat(dir, "/ca.key"), &st),
-		  "stat key");
+	ASSERT_OK(lstat(cat(dir, "/ca.key"), &st), "stat key");
 	ASSERT_EQ(st.st_mode & 07777, 0600, "key mode");
 	/* The key file is what openssl reads as the certificate's key. */
 	a = sh("openssl pkey -in %s/ca.key -pubout", dir);
@@ -223,8 +228,7 @@ static uint8_t *make_csr(const char *name, const char *newkey, size_t *len)
 		   "-out %s.csr -subj /CN=evil-subject 2>/dev/null",
 		   newkey, path(name), path(name)))
 		return NULL;
-	return slurp(cat(path(name), ".csr"),
-		     len);
+	return slurp(cat(path(name), ".csr"), len);
 }
 
 static void check_device_cert(const char *name, const struct ca_issued *is,
@@ -242,9 +246,10 @@ static void check_device_cert(const char *name, const struct ca_issued *is,
 
 	if (!ASSERT_TRUE(write_pem(name, is->der, is->der_len), "write pem"))
 		return;
-	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslclient %s",
-			  path("dev-ca"), path(name)),
-		    "openssl verify");
+	ASSERT_TRUE(
+		sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslclient %s",
+		      path("dev-ca"), path(name)),
+		"openssl verify");
 	text = sh("openssl x509 -in %s -noout -text", path(name));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ASSERT_HAS_SUBSTR(text, want[i], want[i]);
@@ -253,7 +258,8 @@ static void check_device_cert(const char *name, const struct ca_issued *is,
 	else
 		ASSERT_FALSE(text && strstr(text, "Authority Information"),
 			     "no AIA without a URL");
-	ASSERT_FALSE(text && strstr(text, "evil-subject"), "CSR subject ignored");
+	ASSERT_FALSE(text && strstr(text, "evil-subject"),
+		     "CSR subject ignored");
 	free(text);
 	serial = sh("openssl x509 -in %s -noout -serial", path(name));
 	ASSERT_TRUE(serial && !strcasecmp(serial + 7, is->info.serial),
@@ -267,12 +273,14 @@ static void subtest_csr(void)
 	static const struct {
 		const char *name, *newkey, *algo;
 	} csrs[] = {
-		{ "csr-p256", "ec -pkeyopt ec_paramgen_curve:P-256", "ecdsa-p256" },
-		{ "csr-p384", "ec -pkeyopt ec_paramgen_curve:P-384", "ecdsa-p384" },
-		{ "csr-ed25519", "ed25519", "ed25519" },
-		{ "csr-rsa", "rsa:2048", "rsa-2048" },
+		{"csr-p256", "ec -pkeyopt ec_paramgen_curve:P-256",
+		 "ecdsa-p256"},
+		{"csr-p384", "ec -pkeyopt ec_paramgen_curve:P-384",
+		 "ecdsa-p384"},
+		{"csr-ed25519", "ed25519", "ed25519"},
+		{"csr-rsa", "rsa:2048", "rsa-2048"},
 	};
-	struct ca_device_req req = { "dev-1", UUID, 30, OCSP };
+	struct ca_device_req req = {"dev-1", UUID, 30, OCSP};
 	struct ca_issued a = {}, b = {};
 	char err[CA_ERR_LEN] = "", pem[64];
 	struct ca *ca;
@@ -280,7 +288,8 @@ static void subtest_csr(void)
 	size_t len, i;
 
 	if (!ASSERT_OK(ca_init(path("dev-ca"), CA_ALGO_ECDSA_P256, "Dev CA", 0,
-			       false, err), "ca_init"))
+			       false, err),
+		       "ca_init"))
 		return;
 	ca = load("dev-ca");
 	if (!ca)
@@ -296,10 +305,11 @@ static void subtest_csr(void)
 			snprintf(pem, sizeof(pem), "%s.pem", csrs[i].name);
 			check_device_cert(pem, &a, true);
 			/* The certificate is for the CSR's key. */
-			ASSERT_TRUE(sh_ok("test \"$(openssl x509 -in %s -noout -pubkey)\" = "
-					  "\"$(openssl pkey -in %s.key -pubout)\"",
-					  path(pem), path(csrs[i].name)),
-				    "certificate holds the CSR key");
+			ASSERT_TRUE(
+				sh_ok("test \"$(openssl x509 -in %s -noout -pubkey)\" = "
+				      "\"$(openssl pkey -in %s.key -pubout)\"",
+				      path(pem), path(csrs[i].name)),
+				"certificate holds the CSR key");
 		} else {
 			fprintf(stderr, "    %s\n", err);
 		}
@@ -309,9 +319,11 @@ static void subtest_csr(void)
 	/* Two issues from one CSR: different serials; no URL: no AIA. */
 	csr = make_csr("csr-p256", "ec -pkeyopt ec_paramgen_curve:P-256", &len);
 	req.ocsp_url = NULL;
-	if (csr && ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, &a, err), "a") &&
+	if (csr &&
+	    ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, &a, err), "a") &&
 	    ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, &b, err), "b")) {
-		ASSERT_TRUE(strcmp(a.info.serial, b.info.serial), "serials differ");
+		ASSERT_TRUE(strcmp(a.info.serial, b.info.serial),
+			    "serials differ");
 		check_device_cert("noocsp.pem", &b, false);
 		ASSERT_EQ(b.info.not_after - b.info.not_before, 31 * 86400,
 			  "validity: the day before plus 30 days");
@@ -322,7 +334,8 @@ static void subtest_csr(void)
 	req.uuid = "not-a-uuid";
 	ASSERT_ERR(ca_issue_from_csr(ca, &req, csr, len, &a, err), "bad uuid");
 	req.uuid = UUID;
-	req.name = "0123456789012345678901234567890123456789012345678901234567890123";
+	req.name =
+		"0123456789012345678901234567890123456789012345678901234567890123";
 	ASSERT_ERR(ca_issue_from_csr(ca, &req, csr, len, &a, err), "long CN");
 	ASSERT_HAS_SUBSTR(err, "CN", "long CN reason");
 	free(csr);
@@ -335,7 +348,7 @@ static void subtest_csr(void)
 static void refused(struct ca *ca, const char *what, const uint8_t *csr,
 		    size_t len, const char *why)
 {
-	struct ca_device_req req = { "dev-1", UUID, 0, NULL };
+	struct ca_device_req req = {"dev-1", UUID, 0, NULL};
 	struct ca_issued out = {};
 	char err[CA_ERR_LEN] = "";
 
@@ -347,8 +360,8 @@ static void refused(struct ca *ca, const char *what, const uint8_t *csr,
 
 static void subtest_csr_refused(void)
 {
-	static const char *const flips[] = { "ec -pkeyopt ec_paramgen_curve:P-256",
-					     "ed25519", "rsa:2048" };
+	static const char *const flips[] = {
+		"ec -pkeyopt ec_paramgen_curve:P-256", "ed25519", "rsa:2048"};
 	uint8_t *csr, *der, garbage[300];
 	size_t len, der_len, i;
 	struct ca *ca = load("dev-ca");
@@ -361,12 +374,14 @@ static void subtest_csr_refused(void)
 		      path("flip"), path("flip"));
 		der = slurp(cat(path("flip"), ".der"), &der_len);
 		if (ASSERT_GT(der_len, 100, "csr der")) {
-			/* The unchanged DER is accepted: the flip is the cause. */
-			struct ca_device_req req = { "dev-1", UUID, 0, NULL };
+			/* The unchanged DER is accepted: the flip is the cause.
+			 */
+			struct ca_device_req req = {"dev-1", UUID, 0, NULL};
 			struct ca_issued ok = {};
 			char err[CA_ERR_LEN];
 
-			ASSERT_OK(ca_issue_from_csr(ca, &req, der, der_len, &ok, err),
+			ASSERT_OK(ca_issue_from_csr(ca, &req, der, der_len, &ok,
+						    err),
 				  "untouched DER CSR");
 			ca_issued_free(&ok);
 			der[der_len - 2] ^= 0x01; /* in the signature */
@@ -378,11 +393,12 @@ static void subtest_csr_refused(void)
 
 			if (ASSERT_OK_PTR(e, "subject in DER")) {
 				*e ^= 0x01;
-				refused(ca, "flipped subject byte", der, der_len,
-					"does not verify");
+				refused(ca, "flipped subject byte", der,
+					der_len, "does not verify");
 				*e ^= 0x01;
 			}
-			refused(ca, "truncated DER", der, der_len - 10, "request");
+			refused(ca, "truncated DER", der, der_len - 10,
+				"request");
 		}
 		free(csr);
 		free(der);
@@ -402,8 +418,8 @@ static void subtest_csr_refused(void)
 		"request");
 	refused(ca, "empty", garbage, 0, "empty");
 	refused(ca, "PEM without a block",
-		(const uint8_t *)"-----BEGIN CERTIFICATE REQUEST-----\n!!\n", 40,
-		"request");
+		(const uint8_t *)"-----BEGIN CERTIFICATE REQUEST-----\n!!\n",
+		40, "request");
 	csr = slurp(path("csr-p256.pem"), &len);
 	refused(ca, "a PEM certificate", csr, len, "found CERTIFICATE");
 	free(csr);
@@ -417,7 +433,7 @@ static void subtest_csr_refused(void)
 
 static void subtest_pkcs12(void)
 {
-	struct ca_device_req req = { "dev-1", UUID, 0, OCSP };
+	struct ca_device_req req = {"dev-1", UUID, 0, OCSP};
 	char err[CA_ERR_LEN] = "", *key = NULL, *key2 = NULL, *a, *b;
 	size_t key_len, key2_len, p12_len;
 	struct ca_issued is = {}, is2 = {};
@@ -426,55 +442,69 @@ static void subtest_pkcs12(void)
 
 	if (!ca)
 		return;
-	if (!ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P256, &is, &key,
-					 &key_len, err), "issue_with_key"))
+	if (!ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P256, &is,
+					 &key, &key_len, err),
+		       "issue_with_key"))
 		goto out;
 	ASSERT_HAS_SUBSTR(key, "-----BEGIN PRIVATE KEY-----", "PKCS#8 PEM");
 	check_device_cert("gen.pem", &is, true);
 	ca_write_file(path("gen.key"), key, key_len, 0600);
-	if (!ASSERT_OK(ca_pkcs12(ca, key, key_len, is.der, is.der_len, "s3cret pw",
-				 &p12, &p12_len, err), "ca_pkcs12"))
+	if (!ASSERT_OK(ca_pkcs12(ca, key, key_len, is.der, is.der_len,
+				 "s3cret pw", &p12, &p12_len, err),
+		       "ca_pkcs12"))
 		goto out;
 	ca_write_file(path("gen.p12"), p12, p12_len, 0600);
 	/* wolfSSL's 3DES PBE opens with OpenSSL 3's default provider. */
 	a = sh("openssl pkcs12 -in %s -passin 'pass:s3cret pw' -nodes",
 	       path("gen.p12"));
-	ASSERT_HAS_SUBSTR(a, "-----BEGIN PRIVATE KEY-----", "p12 key (default)");
+	ASSERT_HAS_SUBSTR(a, "-----BEGIN PRIVATE KEY-----",
+			  "p12 key (default)");
 	ASSERT_HAS_SUBSTR(a, "subject=CN = dev-1", "p12 device cert");
 	ASSERT_HAS_SUBSTR(a, "subject=CN = Dev CA", "p12 CA cert");
 	free(a);
-	ASSERT_TRUE(sh_ok("openssl pkcs12 -legacy -in %s -passin 'pass:s3cret pw' "
-			  "-nodes", path("gen.p12")), "p12 opens with -legacy");
+	ASSERT_TRUE(
+		sh_ok("openssl pkcs12 -legacy -in %s -passin 'pass:s3cret pw' "
+		      "-nodes",
+		      path("gen.p12")),
+		"p12 opens with -legacy");
 	ASSERT_FALSE(sh_ok("openssl pkcs12 -in %s -passin pass:wrong -nodes",
-			   path("gen.p12")), "wrong password refused");
+			   path("gen.p12")),
+		     "wrong password refused");
 	a = sh("openssl pkcs12 -in %s -passin 'pass:s3cret pw' -nodes -nocerts | "
-	       "openssl pkey -pubout", path("gen.p12"));
+	       "openssl pkey -pubout",
+	       path("gen.p12"));
 	b = sh("openssl x509 -in %s -noout -pubkey", path("gen.pem"));
 	ASSERT_TRUE(a && b && !strcmp(a, b), "p12 key matches the certificate");
 	free(a);
 	free(b);
-	ASSERT_TRUE(sh_ok("test \"$(openssl pkey -in %s -pubout)\" = \"$(openssl "
-			  "x509 -in %s -noout -pubkey)\"", path("gen.key"),
-			  path("gen.pem")), "PEM key matches the certificate");
+	ASSERT_TRUE(
+		sh_ok("test \"$(openssl pkey -in %s -pubout)\" = \"$(openssl "
+		      "x509 -in %s -noout -pubkey)\"",
+		      path("gen.key"), path("gen.pem")),
+		"PEM key matches the certificate");
 
 	/* Another key with this certificate: refused. */
 	free(p12);
 	p12 = NULL;
-	if (ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P384, &is2, &key2,
-					&key2_len, err), "second key")) {
-		ASSERT_EQ(ca_pkcs12(ca, key2, key2_len, is.der, is.der_len, "pw",
-				    &p12, &p12_len, err), -EINVAL, "key mismatch");
-		ASSERT_STREQ(is2.info.key_algo, "ecdsa-p384", "p384 device key");
+	if (ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ECDSA_P384, &is2,
+					&key2, &key2_len, err),
+		      "second key")) {
+		ASSERT_EQ(ca_pkcs12(ca, key2, key2_len, is.der, is.der_len,
+				    "pw", &p12, &p12_len, err),
+			  -EINVAL, "key mismatch");
+		ASSERT_STREQ(is2.info.key_algo, "ecdsa-p384",
+			     "p384 device key");
 		ca_wipe_free(key2, key2_len);
 		ca_issued_free(&is2);
 	}
 	/* Ed25519: the certificate works; wolfSSL 5.5.4 cannot make its p12. */
 	if (ASSERT_OK(ca_issue_with_key(ca, &req, CA_ALGO_ED25519, &is2, &key2,
-					&key2_len, err), "ed25519 key")) {
+					&key2_len, err),
+		      "ed25519 key")) {
 		check_device_cert("gen-ed.pem", &is2, true);
-		ASSERT_EQ(ca_pkcs12(ca, key2, key2_len, is2.der, is2.der_len, "pw",
-				    &p12, &p12_len, err), -EOPNOTSUPP,
-			  "ed25519 p12 refused");
+		ASSERT_EQ(ca_pkcs12(ca, key2, key2_len, is2.der, is2.der_len,
+				    "pw", &p12, &p12_len, err),
+			  -EOPNOTSUPP, "ed25519 p12 refused");
 		ca_wipe_free(key2, key2_len);
 		ca_issued_free(&is2);
 	}
@@ -487,9 +517,9 @@ out:
 
 static void subtest_server(void)
 {
-	const char *sans[] = { "gw.example", "192.0.2.1", "ip:2001:db8:1::1",
-			       "dns:tp.example" };
-	const char *bad[] = { "ip:192.0.2.300" };
+	const char *sans[] = {"gw.example", "192.0.2.1", "ip:2001:db8:1::1",
+			      "dns:tp.example"};
+	const char *bad[] = {"ip:192.0.2.300"};
 	char err[CA_ERR_LEN] = "", *key = NULL, *text;
 	struct ca_issued is = {};
 	size_t key_len;
@@ -499,7 +529,8 @@ static void subtest_server(void)
 		return;
 	if (!ASSERT_OK(ca_issue_server(ca, "gw.example", sans, 4, 90,
 				       CA_ALGO_ECDSA_P256, &is, &key, &key_len,
-				       err), "issue_server"))
+				       err),
+		       "issue_server"))
 		goto out;
 	write_pem("srv.pem", is.der, is.der_len);
 	ca_write_file(path("srv.key"), key, key_len, 0600);
@@ -510,21 +541,27 @@ static void subtest_server(void)
 	ASSERT_HAS_SUBSTR(text, "IP Address:192.0.2.1", "SAN IPv4");
 	ASSERT_HAS_SUBSTR(text, "IP Address:2001:DB8:1:0:0:0:0:1", "SAN IPv6");
 	ASSERT_HAS_SUBSTR(text, "Digital Signature", "key usage");
-	ASSERT_FALSE(text && strstr(text, "Client Authentication"), "no clientAuth");
+	ASSERT_FALSE(text && strstr(text, "Client Authentication"),
+		     "no clientAuth");
 	free(text);
 	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslserver "
-			  "-verify_hostname gw.example %s", path("dev-ca"),
-			  path("srv.pem")), "verify as server for its name");
+			  "-verify_hostname gw.example %s",
+			  path("dev-ca"), path("srv.pem")),
+		    "verify as server for its name");
 	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslserver "
-			  "-verify_ip 192.0.2.1 %s", path("dev-ca"), path("srv.pem")),
+			  "-verify_ip 192.0.2.1 %s",
+			  path("dev-ca"), path("srv.pem")),
 		    "verify as server for its IP");
-	ASSERT_FALSE(sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslclient %s",
-			   path("dev-ca"), path("srv.pem")), "not a client cert");
+	ASSERT_FALSE(
+		sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslclient %s",
+		      path("dev-ca"), path("srv.pem")),
+		"not a client cert");
 	ca_wipe_free(key, key_len);
 	key = NULL;
 	ca_issued_free(&is);
-	ASSERT_EQ(ca_issue_server(ca, "gw", bad, 1, 0, CA_ALGO_ED25519, &is, &key,
-				  &key_len, err), -EINVAL, "bad SAN refused");
+	ASSERT_EQ(ca_issue_server(ca, "gw", bad, 1, 0, CA_ALGO_ED25519, &is,
+				  &key, &key_len, err),
+		  -EINVAL, "bad SAN refused");
 	ASSERT_HAS_SUBSTR(err, "IP address", "bad SAN reason");
 out:
 	ca_wipe_free(key, key ? key_len : 0);
@@ -534,31 +571,37 @@ out:
 
 static void subtest_import(void)
 {
-	struct ca_device_req req = { "dev-1", UUID, 0, OCSP };
+	struct ca_device_req req = {"dev-1", UUID, 0, OCSP};
 	char err[CA_ERR_LEN] = "", *subj;
 	struct ca_issued is = {};
 	struct ca *ca;
 	uint8_t *csr;
 	size_t len;
 
-	if (!ASSERT_TRUE(sh_ok("cd %s && openssl req -x509 -newkey rsa:2048 -nodes "
-			       "-keyout ent.key -out ent.pem -days 30 "
-			       "-subj '/C=DE/O=Enterprise\\, Inc./CN=Ent Root' "
-			       "-addext basicConstraints=critical,CA:TRUE "
-			       "-addext keyUsage=critical,keyCertSign,cRLSign",
-			       tdir), "openssl CA"))
+	if (!ASSERT_TRUE(
+		    sh_ok("cd %s && openssl req -x509 -newkey rsa:2048 -nodes "
+			  "-keyout ent.key -out ent.pem -days 30 "
+			  "-subj '/C=DE/O=Enterprise\\, Inc./CN=Ent Root' "
+			  "-addext basicConstraints=critical,CA:TRUE "
+			  "-addext keyUsage=critical,keyCertSign,cRLSign",
+			  tdir),
+		    "openssl CA"))
 		return;
 	ASSERT_EQ(ca_import(path("imp"), path("ent.pem"), path("csr-p256.key"),
-			    NULL, false, err), -EINVAL, "wrong key refused");
+			    NULL, false, err),
+		  -EINVAL, "wrong key refused");
 	ASSERT_HAS_SUBSTR(err, "does not belong", "wrong key reason");
-	ASSERT_EQ(ca_import(path("imp"), path("csr-p256.pem"), path("csr-p256.key"),
-			    NULL, false, err), -EINVAL, "non-CA refused");
+	ASSERT_EQ(ca_import(path("imp"), path("csr-p256.pem"),
+			    path("csr-p256.key"), NULL, false, err),
+		  -EINVAL, "non-CA refused");
 	ASSERT_HAS_SUBSTR(err, "not a CA", "non-CA reason");
 	if (!ASSERT_OK(ca_import(path("imp"), path("ent.pem"), path("ent.key"),
-				 path("ent.pem"), false, err), "ca_import"))
+				 path("ent.pem"), false, err),
+		       "ca_import"))
 		return fprintf(stderr, "    %s\n", err), (void)0;
 	ASSERT_EQ(ca_import(path("imp"), path("ent.pem"), path("ent.key"), NULL,
-			    false, err), -EEXIST, "import again without force");
+			    false, err),
+		  -EEXIST, "import again without force");
 	ASSERT_TRUE(sh_ok("test -s %s/chain.pem", path("imp")), "chain kept");
 	ca = load("imp");
 	if (!ca)
@@ -567,14 +610,18 @@ static void subtest_import(void)
 		  path("ent.pem"));
 	ASSERT_TRUE(subj && !strcmp(subj + 8, ca_dn(ca)), "dn as openssl");
 	csr = make_csr("imp-dev", "ec -pkeyopt ec_paramgen_curve:P-256", &len);
-	if (ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, &is, err), "issue")) {
+	if (ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, &is, err),
+		      "issue")) {
 		write_pem("imp-dev.pem", is.der, is.der_len);
-		ASSERT_TRUE(sh_ok("openssl verify -CAfile %s %s", path("ent.pem"),
-				  path("imp-dev.pem")), "verifies against ent CA");
+		ASSERT_TRUE(sh_ok("openssl verify -CAfile %s %s",
+				  path("ent.pem"), path("imp-dev.pem")),
+			    "verifies against ent CA");
 		ASSERT_STREQ(is.info.issuer, subj ? subj + 8 : "", "issuer DN");
-		ASSERT_TRUE(sh_ok("openssl x509 -in %s -noout -text | grep -q "
-				  "'Signature Algorithm: sha256WithRSAEncryption'",
-				  path("imp-dev.pem")), "RSA-signed");
+		ASSERT_TRUE(
+			sh_ok("openssl x509 -in %s -noout -text | grep -q "
+			      "'Signature Algorithm: sha256WithRSAEncryption'",
+			      path("imp-dev.pem")),
+			"RSA-signed");
 	}
 	free(subj);
 	free(csr);
@@ -617,11 +664,13 @@ static void subtest_describe(void)
 	ASSERT_TRUE(s && !strcasecmp(fp, i.sha256), "sha256");
 	free(s);
 	s = sh("date -u +%%s -d \"$(openssl x509 -in %s -noout -enddate | "
-	       "cut -d= -f2)\"", path("csr-rsa.pem"));
+	       "cut -d= -f2)\"",
+	       path("csr-rsa.pem"));
 	ASSERT_TRUE(s && atoll(s) == i.not_after, "not_after");
 	free(s);
 	s = sh("openssl x509 -in %s -noout -ext subjectKeyIdentifier | tail -1 | "
-	       "tr -d ' :' | tr A-F a-f", path("csr-rsa.pem"));
+	       "tr -d ' :' | tr A-F a-f",
+	       path("csr-rsa.pem"));
 	ASSERT_TRUE(s && !strcmp(s, i.ski), "ski");
 	free(s);
 	ASSERT_STREQ(i.key_algo, "rsa-2048", "key algo");
@@ -629,9 +678,11 @@ static void subtest_describe(void)
 	{
 		struct ca_cert_info j;
 
-		ASSERT_OK(ca_cert_describe(der, der_len, &j, err), "describe der");
+		ASSERT_OK(ca_cert_describe(der, der_len, &j, err),
+			  "describe der");
 		ASSERT_STREQ(j.sha256, i.sha256, "same cert from DER");
-		ASSERT_ERR(ca_cert_describe(der, der_len - 1, &j, err), "truncated");
+		ASSERT_ERR(ca_cert_describe(der, der_len - 1, &j, err),
+			   "truncated");
 		der[der_len / 2] = 0xff;
 		ca_cert_describe(der, der_len, &j, err); /* must not crash */
 	}

@@ -22,12 +22,16 @@ static char dir[128], log_path[192], conf[192];
 static bool emit(struct events *ev, const char *action, const char *dev,
 		 const char *reason)
 {
-	struct ev_identity id = { .device_id = dev, .device_name = dev,
-				  .owner = "alice", .ip = "192.0.2.11",
-				  .mac = "02:00:00:00:00:11" };
-	struct ev_record r = { .action = action, .category = "iam",
-			       .outcome = "success", .reason = reason,
-			       .id = &id };
+	struct ev_identity id = {.device_id = dev,
+				 .device_name = dev,
+				 .owner = "alice",
+				 .ip = "192.0.2.11",
+				 .mac = "02:00:00:00:00:11"};
+	struct ev_record r = {.action = action,
+			      .category = "iam",
+			      .outcome = "success",
+			      .reason = reason,
+			      .id = &id};
 
 	return ASSERT_OK(events_emit(ev, &r), action);
 }
@@ -35,7 +39,7 @@ static bool emit(struct events *ev, const char *action, const char *dev,
 /* Open the log, write events, and let the library flush them. */
 static bool write_events(int first, int n, const char *dev)
 {
-	struct events_config c = { .file = log_path, .hostname = "gw" };
+	struct events_config c = {.file = log_path, .hostname = "gw"};
 	char err[256], reason[32];
 	struct events *ev;
 	bool ok = true;
@@ -105,7 +109,8 @@ void test_event_tail(void)
 		ASSERT_NEQ(r.status, 0, "bad source refused");
 		ASSERT_HAS_SUBSTR(r.err, "Error:", "error text");
 		cmd_free(&r);
-		tpctl(&r, NULL, "-B /nonexistent event tail source gate device x");
+		tpctl(&r, NULL,
+		      "-B /nonexistent event tail source gate device x");
 		ASSERT_NEQ(r.status, 0, "device with the gate source refused");
 		cmd_free(&r);
 	}

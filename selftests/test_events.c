@@ -21,8 +21,7 @@ static void put_all(struct json_object **objs, int n)
 }
 
 /* The file's lines, parsed; returns the count (-1: a line is not JSON). */
-static int read_json_lines(const char *path, struct json_object **objs,
-			   int max)
+static int read_json_lines(const char *path, struct json_object **objs, int max)
 {
 	static char buf[1 << 22];
 	char *line, *save = NULL;
@@ -58,58 +57,77 @@ static void subtest_ecs_fields(void)
 		"lab \"printer\" \\ 2\n\t\x01 \xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80 \xef\xbf\xbd!";
 	struct ev_identity id = {
 		.device_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-		.device_name = name, .owner = "alice", .group = "printers",
-		.model = "M404dn", .manufacturer = "HP",
-		.serial_number = "CNB3K12345", .os = "Linux",
-		.os_version = "6.1", .cert_serial = "0a:1b:2c",
-		.ip = "2001:db8:1:0:0::11", .mac = "02:00:00:00:00:1a",
-		.ifname = "lan0", .vlan = 10,
+		.device_name = name,
+		.owner = "alice",
+		.group = "printers",
+		.model = "M404dn",
+		.manufacturer = "HP",
+		.serial_number = "CNB3K12345",
+		.os = "Linux",
+		.os_version = "6.1",
+		.cert_serial = "0a:1b:2c",
+		.ip = "2001:db8:1:0:0::11",
+		.mac = "02:00:00:00:00:1a",
+		.ifname = "lan0",
+		.vlan = 10,
 	};
-	struct ev_field f[2] = { { "seq", NULL, 1 }, { "tls", "TLSv1.3" } };
+	struct ev_field f[2] = {{"seq", NULL, 1}, {"tls", "TLSv1.3"}};
 	struct ev_record ev = {
-		.action = "handshake", .category = "authentication,network",
-		.outcome = "success", .reason = "certificate \"ok\"",
-		.actor = "agent", .id = &id, .extra = f, .nextra = 2,
+		.action = "handshake",
+		.category = "authentication,network",
+		.outcome = "success",
+		.reason = "certificate \"ok\"",
+		.actor = "agent",
+		.id = &id,
+		.extra = f,
+		.nextra = 2,
 		.time_ms = T_MS,
 	};
-	struct ev_record bare = { .action = "api-call", .kind = "alert" };
+	struct ev_record bare = {.action = "api-call", .kind = "alert"};
 	/* ECS name → value; the identity as the daemon would pass it. */
 	const char *want[][2] = {
-		{ "@timestamp", T_STR },
-		{ "ecs.version", "8.11.0" },
-		{ "event.kind", "event" },
+		{"@timestamp", T_STR},
+		{"ecs.version", "8.11.0"},
+		{"event.kind", "event"},
 		/* an array (json-c prints one so) */
-		{ "event.category", "[ \"authentication\", \"network\" ]" },
-		{ "event.action", "handshake" },
-		{ "event.outcome", "success" },
-		{ "event.reason", "certificate \"ok\"" },
-		{ "source.ip", "2001:db8:1::11" }, /* canonical */
-		{ "source.mac", "02-00-00-00-00-1A" }, /* ECS form */
-		{ "user.name", "alice" },
-		{ "device.id", id.device_id },
-		{ "device.model.identifier", "M404dn" },
-		{ "device.manufacturer", "HP" },
-		{ "host.name", name_clean }, /* bad byte: U+FFFD */
-		{ "host.os.name", "Linux" },
-		{ "host.os.version", "6.1" },
-		{ "tls.client.x509.serial_number", "0A1B2C" },
-		{ "observer.hostname", "gw-test" },
-		{ "observer.type", "gateway" },
-		{ "observer.product", "trustpoint" },
-		{ "observer.ingress.interface.name", "lan0" },
-		{ "observer.ingress.vlan.id", "10" },
-		{ "trustpoint.actor", "agent" },
-		{ "trustpoint.device.group", "printers" },
-		{ "trustpoint.device.serial_number", "CNB3K12345" },
-		{ "trustpoint.seq", "1" },
-		{ "trustpoint.tls", "TLSv1.3" },
+		{"event.category", "[ \"authentication\", \"network\" ]"},
+		{"event.action", "handshake"},
+		{"event.outcome", "success"},
+		{"event.reason", "certificate \"ok\""},
+		{"source.ip", "2001:db8:1::11"},     /* canonical */
+		{"source.mac", "02-00-00-00-00-1A"}, /* ECS form */
+		{"user.name", "alice"},
+		{"device.id", id.device_id},
+		{"device.model.identifier", "M404dn"},
+		{"device.manufacturer", "HP"},
+		{"host.name", name_clean}, /* bad byte: U+FFFD */
+		{"host.os.name", "Linux"},
+		{"host.os.version", "6.1"},
+		{"tls.client.x509.serial_number", "0A1B2C"},
+		{"observer.hostname", "gw-test"},
+		{"observer.type", "gateway"},
+		{"observer.product", "trustpoint"},
+		{"observer.ingress.interface.name", "lan0"},
+		{"observer.ingress.vlan.id", "10"},
+		{"trustpoint.actor", "agent"},
+		{"trustpoint.device.group", "printers"},
+		{"trustpoint.device.serial_number", "CNB3K12345"},
+		{"trustpoint.seq", "1"},
+		{"trustpoint.tls", "TLSv1.3"},
 	};
 	static const char *const absent[] = {
-		"event.outcome", "event.category", "event.reason", "source",
-		"user", "device", "host", "tls", "observer.ingress",
+		"event.outcome",
+		"event.category",
+		"event.reason",
+		"source",
+		"user",
+		"device",
+		"host",
+		"tls",
+		"observer.ingress",
 		"trustpoint",
 	};
-	struct events_config c = { .file = tpath("ecs.json") };
+	struct events_config c = {.file = tpath("ecs.json")};
 	struct json_object *o[3] = {};
 	struct events *e = open_ev(&c);
 	char raw[4096] = "";
@@ -167,44 +185,46 @@ out:
 
 static void subtest_bad_input(void)
 {
-	struct ev_identity bad_ip = { .ip = "192.0.2.300" },
-			   bad_mac = { .mac = "02:00:00:00:00" },
-			   bad_vlan = { .vlan = 4095 }, neg_vlan = { .vlan = -1 },
-			   bad_cert = { .cert_serial = "zz" };
-	struct ev_field bad_key[] = { { "Bad", "x" } },
-			reserved[] = { { "actor", "x" } },
-			dup[] = { { "a", "x" }, { "a", "y" } }, many[17];
+	struct ev_identity bad_ip = {.ip = "192.0.2.300"},
+			   bad_mac = {.mac = "02:00:00:00:00"},
+			   bad_vlan = {.vlan = 4095}, neg_vlan = {.vlan = -1},
+			   bad_cert = {.cert_serial = "zz"};
+	struct ev_field bad_key[] = {{"Bad", "x"}},
+			reserved[] = {{"actor", "x"}},
+			dup[] = {{"a", "x"}, {"a", "y"}}, many[17];
 	struct ev_record bad[] = {
-		{ .action = NULL },
-		{ .action = "Hand Shake" },
-		{ .action = "an-action-name-of-thirty-three-ch" },
-		{ .action = "x", .kind = "bogus" },
-		{ .action = "x", .outcome = "ok" },
-		{ .action = "x", .category = "auth" },
-		{ .action = "x", .category = "iam,iam,iam,iam,iam" },
-		{ .action = "x", .category = "iam," },
-		{ .action = "x", .id = &bad_ip },
-		{ .action = "x", .id = &bad_mac },
-		{ .action = "x", .id = &bad_vlan },
-		{ .action = "x", .id = &neg_vlan },
-		{ .action = "x", .id = &bad_cert },
-		{ .action = "x", .extra = bad_key, .nextra = 1 },
-		{ .action = "x", .extra = reserved, .nextra = 1 },
-		{ .action = "x", .extra = dup, .nextra = 2 },
-		{ .action = "x", .extra = many, .nextra = 17 },
-		{ .action = "x", .extra = NULL, .nextra = 1 },
-		{ .action = "x", .time_ms = -5 },
+		{.action = NULL},
+		{.action = "Hand Shake"},
+		{.action = "an-action-name-of-thirty-three-ch"},
+		{.action = "x", .kind = "bogus"},
+		{.action = "x", .outcome = "ok"},
+		{.action = "x", .category = "auth"},
+		{.action = "x", .category = "iam,iam,iam,iam,iam"},
+		{.action = "x", .category = "iam,"},
+		{.action = "x", .id = &bad_ip},
+		{.action = "x", .id = &bad_mac},
+		{.action = "x", .id = &bad_vlan},
+		{.action = "x", .id = &neg_vlan},
+		{.action = "x", .id = &bad_cert},
+		{.action = "x", .extra = bad_key, .nextra = 1},
+		{.action = "x", .extra = reserved, .nextra = 1},
+		{.action = "x", .extra = dup, .nextra = 2},
+		{.action = "x", .extra = many, .nextra = 17},
+		{.action = "x", .extra = NULL, .nextra = 1},
+		{.action = "x", .time_ms = -5},
 	};
 	static char big[13][300], longname[6001];
 	struct ev_identity huge = {
 		big[0], big[1], big[2], big[3], big[4], big[5], big[6],
-		big[7], big[8], NULL, NULL, NULL, big[9],
+		big[7], big[8], NULL,	NULL,	NULL,	big[9],
 	};
-	struct ev_identity cut = { .device_name = longname };
-	struct ev_record ok_huge = { .action = "x", .id = &huge,
-				     .reason = big[10], .actor = big[11] };
-	struct ev_record ok_cut = { .action = "x", .id = &cut };
-	struct events_config c = { .file = tpath("bad.json") };
+	struct ev_identity cut = {.device_name = longname};
+	struct ev_record ok_huge = {.action = "x",
+				    .id = &huge,
+				    .reason = big[10],
+				    .actor = big[11]};
+	struct ev_record ok_cut = {.action = "x", .id = &cut};
+	struct events_config c = {.file = tpath("bad.json")};
 	struct json_object *o[3] = {};
 	struct events *e = open_ev(&c);
 	const char *s;
@@ -215,7 +235,7 @@ static void subtest_bad_input(void)
 	if (!e)
 		return;
 	for (i = 0; i < 17; i++)
-		many[i] = (struct ev_field){ "k", "v" };
+		many[i] = (struct ev_field){"k", "v"};
 	ASSERT_EQ(events_emit(e, NULL), -EINVAL, "NULL event");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (!ASSERT_EQ(events_emit(e, &bad[i]), -EINVAL, "bad event"))
@@ -255,24 +275,25 @@ static void subtest_bad_config(void)
 {
 	char longapp[50];
 	struct events_config bad[] = {
-		{ .hostname = "gw" },
-		{ .syslog = "ftp://127.0.0.1:514" },
-		{ .syslog = "udp://127.0.0.1" },
-		{ .syslog = "udp://127.0.0.1:0" },
-		{ .syslog = "udp://127.0.0.1:70000" },
-		{ .syslog = "tcp://[::1]6514" },
-		{ .syslog = "tcp://::1:6514" },
-		{ .syslog = "unix://dev/log" },
-		{ .to_stderr = true, .hostname = "gw test" },
-		{ .to_stderr = true, .app_name = longapp },
-		{ .to_stderr = true, .facility = 24 },
-		{ .to_stderr = true, .facility = -1 },
-		{ .to_stderr = true, .sd_id = "tp" },
-		{ .to_stderr = true, .sd_id = "tp@x" },
-		{ .to_stderr = true, .sd_id = "t]p@1" },
-		{ .to_stderr = true, .reconnect_min_ms = 10,
-		  .reconnect_max_ms = 5 },
-		{ .file = "/nonexistent-dir-tp/ev.json" },
+		{.hostname = "gw"},
+		{.syslog = "ftp://127.0.0.1:514"},
+		{.syslog = "udp://127.0.0.1"},
+		{.syslog = "udp://127.0.0.1:0"},
+		{.syslog = "udp://127.0.0.1:70000"},
+		{.syslog = "tcp://[::1]6514"},
+		{.syslog = "tcp://::1:6514"},
+		{.syslog = "unix://dev/log"},
+		{.to_stderr = true, .hostname = "gw test"},
+		{.to_stderr = true, .app_name = longapp},
+		{.to_stderr = true, .facility = 24},
+		{.to_stderr = true, .facility = -1},
+		{.to_stderr = true, .sd_id = "tp"},
+		{.to_stderr = true, .sd_id = "tp@x"},
+		{.to_stderr = true, .sd_id = "t]p@1"},
+		{.to_stderr = true,
+		 .reconnect_min_ms = 10,
+		 .reconnect_max_ms = 5},
+		{.file = "/nonexistent-dir-tp/ev.json"},
 	};
 	struct events *e;
 	char err[256];
@@ -301,7 +322,7 @@ static void subtest_bad_config(void)
 
 static void subtest_reopen(void)
 {
-	struct events_config c = { .file = tpath("rot.json") };
+	struct events_config c = {.file = tpath("rot.json")};
 	char rotated[PATH_MAX];
 	struct json_object *o[10] = {};
 	struct events *e = open_ev(&c);
@@ -340,7 +361,7 @@ static void subtest_reopen(void)
 
 static void subtest_stderr(void)
 {
-	struct events_config c = { .to_stderr = true };
+	struct events_config c = {.to_stderr = true};
 	struct json_object *o = NULL;
 	int saved, p[2], i, ok = 0, rc;
 	uint64_t dropped = 0;

@@ -37,11 +37,11 @@ static int count_lines(const char *path)
 static int sock_bind(int family, int type, const char *path, int *port,
 		     int backlog)
 {
-	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_in a4 = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	struct sockaddr *sa = (void *)&a4;
 	socklen_t len = sizeof(a4);
 	int fd = socket(family, type | SOCK_CLOEXEC, 0), one = 1;
@@ -60,7 +60,8 @@ static int sock_bind(int family, int type, const char *path, int *port,
 	}
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, sa, len) || (backlog >= 0 && listen(fd, backlog)) ||
+	if (fd < 0 || bind(fd, sa, len) ||
+	    (backlog >= 0 && listen(fd, backlog)) ||
 	    getsockname(fd, sa, &len)) {
 		if (fd >= 0)
 			close(fd);
@@ -75,7 +76,7 @@ static int sock_bind(int family, int type, const char *path, int *port,
  * recv, NUL-terminated: its length or -1. No buf: -2 once fd is ready. */
 static int pump_recv(struct events *e, int fd, char *buf, size_t len)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n;
 	int i;
 
@@ -113,8 +114,9 @@ static struct json_object *check_5424(const char *m, int pri, const char *ts,
 {
 	char head[1024];
 
-	snprintf(head, sizeof(head), "<%d>1 %s gw-test trustpointd %d %s %s " BOM,
-		 pri, ts, (int)getpid(), msgid, sd ? sd : "");
+	snprintf(head, sizeof(head),
+		 "<%d>1 %s gw-test trustpointd %d %s %s " BOM, pri, ts,
+		 (int)getpid(), msgid, sd ? sd : "");
 	if (!sd)
 		head[strlen(head) - 4] = 0; /* up to MSGID and its SP */
 	if (!ASSERT_TRUE(!strncmp(m, head, strlen(head)), "RFC 5424 head")) {
@@ -132,17 +134,25 @@ static void subtest_syslog_udp(void)
 		" vlan=\"7\" cert=\"01FF\" outcome=\"success\""
 		" reason=\"ok \\] done\" actor=\"admin\"]";
 	struct ev_identity id = {
-		.device_id = "dev-1", .device_name = "a\"b\\c]d\ne",
-		.owner = "alice", .ip = "192.0.2.11",
-		.mac = "02:00:00:00:00:11", .ifname = "lan0", .vlan = 7,
+		.device_id = "dev-1",
+		.device_name = "a\"b\\c]d\ne",
+		.owner = "alice",
+		.ip = "192.0.2.11",
+		.mac = "02:00:00:00:00:11",
+		.ifname = "lan0",
+		.vlan = 7,
 		.cert_serial = "01ff",
 	};
 	struct ev_record ev = {
-		.action = "device-revoked", .category = "iam",
-		.outcome = "success", .reason = "ok ] done", .actor = "admin",
-		.id = &id, .time_ms = T_MS,
+		.action = "device-revoked",
+		.category = "iam",
+		.outcome = "success",
+		.reason = "ok ] done",
+		.actor = "admin",
+		.id = &id,
+		.time_ms = T_MS,
 	};
-	struct events_config c = { .facility = 10 };
+	struct events_config c = {.facility = 10};
 	struct json_object *o;
 	struct events *e = NULL;
 	char url[64], buf[65536];
@@ -189,7 +199,8 @@ static void subtest_syslog_udp(void)
 	e = open_ev(&c);
 	if (e) {
 		ASSERT_OK(events_emit(e, &ev), "emit v6");
-		if (ASSERT_GT(pump_recv(NULL, fd6, buf, sizeof(buf)), 0, "v6")) {
+		if (ASSERT_GT(pump_recv(NULL, fd6, buf, sizeof(buf)), 0,
+			      "v6")) {
 			ASSERT_TRUE(!strncmp(buf, "<132>1 ", 7), "local0 PRI");
 			ASSERT_HAS_SUBSTR(buf, "\"] {\"@timestamp\"", "no BOM");
 		}
@@ -363,9 +374,8 @@ out:
 
 static void subtest_dead_tcp(void)
 {
-	struct events_config c = { .file = tpath("dead.json"),
-				   .queue_max = 16 };
-	struct pollfd p = { .events = POLLIN };
+	struct events_config c = {.file = tpath("dead.json"), .queue_max = 16};
+	struct pollfd p = {.events = POLLIN};
 	struct events_stats st;
 	struct events *e;
 	char url[64], pad[1025];

@@ -44,11 +44,11 @@ static struct slapd *ldap_server(void)
 
 static struct ldap_import admin_opts(struct slapd *s)
 {
-	return (struct ldap_import){ .uri = s->uri,
-				     .base = SLAPD_PEOPLE,
-				     .bind_dn = SLAPD_ADMIN_DN,
-				     .password_file = s->pw_file,
-				     .timeout_s = 5 };
+	return (struct ldap_import){.uri = s->uri,
+				    .base = SLAPD_PEOPLE,
+				    .bind_dn = SLAPD_ADMIN_DN,
+				    .password_file = s->pw_file,
+				    .timeout_s = 5};
 }
 
 static void check_ldap_user(struct registry *r, const struct slapd_user *fu)
@@ -73,7 +73,7 @@ static void subtest_ldap_import(void)
 	char err[IMPORT_ERR_LEN], ldif[512], mail[96], *before, *after;
 	struct import_stats st;
 	struct ldap_import o;
-	struct seen seen = { 0 };
+	struct seen seen = {0};
 	struct registry *r;
 	struct reg_user u;
 	size_t i, n_uid = 0;
@@ -140,7 +140,7 @@ static void subtest_ldap_dry_run(void)
 	char err[IMPORT_ERR_LEN], ldif[1024], dave[64], cn[96];
 	char *before = NULL, *after = NULL;
 	struct import_stats st, first;
-	struct seen seen = { 0 };
+	struct seen seen = {0};
 	struct ldap_import o;
 	struct registry *r;
 	struct reg_user u;
@@ -204,9 +204,8 @@ static void subtest_ldap_anonymous_filter(void)
 
 	if (!s || !(r = new_registry()))
 		return;
-	o = (struct ldap_import){ .uri = s->uri,
-				  .base = SLAPD_PEOPLE,
-				  .filter = "(uid=zoe)" };
+	o = (struct ldap_import){
+		.uri = s->uri, .base = SLAPD_PEOPLE, .filter = "(uid=zoe)"};
 	if (!ASSERT_OK(import_ldap(r, &o, false, "test", NULL, NULL, &st, err),
 		       "anonymous import"))
 		fprintf(stderr, "    err: %s\n", err);
@@ -252,9 +251,9 @@ static void expect_ldap_error(struct registry *r, struct ldap_import *o,
 
 static void subtest_ldap_unreachable(void)
 {
-	struct ldap_import o = { .base = SLAPD_BASE, .timeout_s = 3 };
+	struct ldap_import o = {.base = SLAPD_BASE, .timeout_s = 3};
 	char uri[64], want0[96];
-	const char *want[] = { want0, "Can't contact LDAP server", NULL };
+	const char *want[] = {want0, "Can't contact LDAP server", NULL};
 	struct registry *r = new_registry();
 	int port = slapd_free_port();
 
@@ -271,10 +270,10 @@ out:
 
 static void subtest_ldap_timeout(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct ldap_import o = { .base = SLAPD_BASE, .timeout_s = 2 };
-	const char *want[] = { "cannot reach", "Timed out", NULL };
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct ldap_import o = {.base = SLAPD_BASE, .timeout_s = 2};
+	const char *want[] = {"cannot reach", "Timed out", NULL};
 	socklen_t len = sizeof(a);
 	struct registry *r = new_registry();
 	char uri[64];
@@ -298,8 +297,8 @@ out:
 
 static void subtest_ldap_bad_credentials(void)
 {
-	const char *want[] = { "bind as " SLAPD_ADMIN_DN " refused",
-			       "Invalid credentials", NULL };
+	const char *want[] = {"bind as " SLAPD_ADMIN_DN " refused",
+			      "Invalid credentials", NULL};
 	struct slapd *s = ldap_server();
 	char err[IMPORT_ERR_LEN];
 	struct import_stats st;
@@ -324,7 +323,7 @@ static void subtest_ldap_bad_credentials(void)
 static void subtest_ldap_paged(void)
 {
 	char err[IMPORT_ERR_LEN] = "", limit[64];
-	const char *want[] = { limit, "Size limit exceeded", NULL };
+	const char *want[] = {limit, "Size limit exceeded", NULL};
 	struct slapd *s = ldap_server();
 	struct import_stats st;
 	struct ldap_import o;
@@ -334,7 +333,7 @@ static void subtest_ldap_paged(void)
 	if (!s || !(r = new_registry()))
 		return;
 	/* anonymous gets past slapd's limit of 500 only page by page */
-	o = (struct ldap_import){ .uri = s->uri, .base = SLAPD_BULK_BASE };
+	o = (struct ldap_import){.uri = s->uri, .base = SLAPD_BULK_BASE};
 	if (!ASSERT_OK(import_ldap(r, &o, false, "test", NULL, NULL, &st, err),
 		       "paged import"))
 		fprintf(stderr, "    err: %s\n", err);
@@ -360,13 +359,13 @@ static void subtest_ldap_paged(void)
 
 static void subtest_ldap_bad_base(void)
 {
-	const char *nobase[] = { "no such base DN ou=nowhere," SLAPD_BASE,
-				 "No such object", NULL };
-	const char *baddn[] = { "Invalid DN syntax", NULL };
-	const char *badfilter[] = { "bad filter (uid=", NULL };
-	const char *nopw[] = { "cannot read password file", "/nonexistent",
-			       NULL };
-	const char *emptypw[] = { "is empty", NULL };
+	const char *nobase[] = {"no such base DN ou=nowhere," SLAPD_BASE,
+				"No such object", NULL};
+	const char *baddn[] = {"Invalid DN syntax", NULL};
+	const char *badfilter[] = {"bad filter (uid=", NULL};
+	const char *nopw[] = {"cannot read password file", "/nonexistent",
+			      NULL};
+	const char *emptypw[] = {"is empty", NULL};
 	struct slapd *s = ldap_server();
 	struct registry *r;
 	struct ldap_import o;

@@ -14,9 +14,9 @@
 /* A registry with the owners the inventories name. */
 static struct registry *inventory_registry(void)
 {
-	static const char *const owners[] = { "alice", "bob" };
+	static const char *const owners[] = {"alice", "bob"};
 	struct registry *r = new_registry();
-	struct reg_user u = { 0 };
+	struct reg_user u = {0};
 	size_t i;
 
 	for (i = 0; r && i < 2; i++) {
@@ -72,24 +72,24 @@ static const char csv_v1[] =
 	"\"sensor \"\"β\"\" ; DROP TABLE devices;--\",alice,iot,SN-003,"
 	"\"multi\r\nline\",,,,\r\n";
 
-static const char *const laptop_v1[] = { "serial_number",
-					 "SN-001",
-					 "model",
-					 "ThinkPad X1, Gen 9",
-					 "os",
-					 "debian",
-					 "os_version",
-					 "12",
-					 "mac",
-					 "02:00:00:00:00:11",
-					 "location",
-					 "Desk \"A\", by the window",
-					 NULL };
-static const char *const phone_v1[] = { "serial_number", "SN-002", "model",
-					"Pixel 7",	 "os",	   "android",
-					"os_version",	 "14",	   NULL };
-static const char *const sensor_v1[] = { "serial_number", "SN-003", "model",
-					 "multi\r\nline", NULL };
+static const char *const laptop_v1[] = {"serial_number",
+					"SN-001",
+					"model",
+					"ThinkPad X1, Gen 9",
+					"os",
+					"debian",
+					"os_version",
+					"12",
+					"mac",
+					"02:00:00:00:00:11",
+					"location",
+					"Desk \"A\", by the window",
+					NULL};
+static const char *const phone_v1[] = {"serial_number", "SN-002", "model",
+				       "Pixel 7",	"os",	  "android",
+				       "os_version",	"14",	  NULL};
+static const char *const sensor_v1[] = {"serial_number", "SN-003", "model",
+					"multi\r\nline", NULL};
 #define SENSOR "sensor \"β\" ; DROP TABLE devices;--"
 
 /* laptop-1 gets os_version 13, phone-1 a group; the sensor stays. */
@@ -104,22 +104,22 @@ static const char csv_v2[] =
 
 static void subtest_inventory_csv(void)
 {
-	static const char *const laptop_v2[] = { "serial_number",
-						 "SN-001",
-						 "model",
-						 "ThinkPad X1, Gen 9",
-						 "os",
-						 "debian",
-						 "os_version",
-						 "13",
-						 "mac",
-						 "02:00:00:00:00:11",
-						 "location",
-						 "Desk \"A\", by the window",
-						 NULL };
+	static const char *const laptop_v2[] = {"serial_number",
+						"SN-001",
+						"model",
+						"ThinkPad X1, Gen 9",
+						"os",
+						"debian",
+						"os_version",
+						"13",
+						"mac",
+						"02:00:00:00:00:11",
+						"location",
+						"Desk \"A\", by the window",
+						NULL};
 	char err[IMPORT_ERR_LEN] = "", *before, *after;
 	struct registry *r = inventory_registry();
-	struct seen seen = { 0 };
+	struct seen seen = {0};
 	struct import_stats st;
 	struct reg_device d;
 	int64_t laptop_id = 0;
@@ -185,15 +185,13 @@ static void subtest_inventory_json(void)
 	static const char *const tablet_v1[] = {
 		"asset.tag",	 "A-77", "model",
 		"Tab \"S\", 9",	 "os",	 "android",
-		"serial_number", "T-1",	 NULL
-	};
+		"serial_number", "T-1",	 NULL};
 	static const char *const tablet_v2[] = {
 		"asset.tag",	 "A-78", "model",
 		"Tab \"S\", 9",	 "os",	 "android",
-		"serial_number", "T-1",	 NULL
-	};
-	static const char *const printer[] = { "manufacturer", "HP", NULL };
-	static const char *const none[] = { NULL };
+		"serial_number", "T-1",	 NULL};
+	static const char *const printer[] = {"manufacturer", "HP", NULL};
+	static const char *const none[] = {NULL};
 	char err[IMPORT_ERR_LEN] = "", *v2;
 	struct registry *r = inventory_registry();
 	struct import_stats st;
@@ -238,11 +236,11 @@ out:
 
 static void subtest_inventory_dry_run(void)
 {
-	static const char *const laptop_new[] = { "serial_number", "SN-900",
-						  NULL };
+	static const char *const laptop_new[] = {"serial_number", "SN-900",
+						 NULL};
 	char err[IMPORT_ERR_LEN] = "", *before, *after, csv[1024];
 	struct registry *r = inventory_registry();
-	struct seen seen = { 0 };
+	struct seen seen = {0};
 	struct import_stats st;
 	struct reg_device d;
 	const char *path;
@@ -300,106 +298,103 @@ static void subtest_inventory_bad(void)
 {
 	static char long_csv[REG_STR_MAX + 256];
 	const struct bad_file bad[] = {
-		{ "unknown owner",
-		  "owner.csv",
-		  "name,owner\nok-1,alice\nbad-1,mallory\n",
-		  { "line 3", "\"mallory\"" } },
-		{ "no name column",
-		  "noname.csv",
-		  "host,owner,model\nok-1,alice,x\n",
-		  { "line 1", "no \"name\" column" } },
-		{ "no owner column",
-		  "noowner.csv",
-		  "name,model\nok-1,x\n",
-		  { "no \"owner\" column" } },
-		{ "unterminated quote",
-		  "quote.csv",
-		  "name,owner,model\nok-1,alice,x\nok-2,alice,\"open\nstill open\n",
-		  { "line 3", "unterminated" } },
-		{ "text after quote",
-		  "after.csv",
-		  "name,owner,model\nok-1,alice,\"x\"y\n",
-		  { "line 2", "after the closing quote" } },
-		{ "stray quote",
-		  "stray.csv",
-		  "name,owner,model\nok-1,alice,15\" screen\n",
-		  { "line 2", "quote inside unquoted field 3" } },
-		{ "field count",
-		  "count.csv",
-		  "name,owner,model\nok-1,alice,x\nok-2,alice\n",
-		  { "line 3", "2 fields, the header has 3" } },
-		{ "duplicate name csv",
-		  "dup.csv",
-		  "name,owner\r\ndev-a,alice\r\ndev-b,bob\r\ndev-a,bob\r\n",
-		  { "line 4", "line 2" } },
-		{ "bad column name",
-		  "col.csv",
-		  "name,owner,Serial Number\nok-1,alice,1\n",
-		  { "line 1", "column 3" } },
-		{ "duplicate column",
-		  "dupcol.csv",
-		  "name,owner,model,Model\nok-1,alice,a,b\n",
-		  { "\"model\" appears twice" } },
-		{ "empty name",
-		  "emptyname.csv",
-		  "name,owner\nok-1,alice\n,alice\n",
-		  { "line 3", "no device name" } },
-		{ "bad utf-8",
-		  "utf8.csv",
-		  "name,owner\nok-1,alice\nbad\xc3(,alice\n",
-		  { "line 3", "UTF-8" } },
-		{ "too long",
-		  "long.csv",
-		  long_csv,
-		  { "line 3", "more than 4096" } },
-		{ "empty file", "empty.csv", "", { "header" } },
-		{ "invalid json",
-		  "bad.json",
-		  "[\n {\"name\": \"ok-1\", \"owner\": \"alice\"},\n"
-		  " {\"name\": \"b\" \"owner\": \"alice\"}\n]\n",
-		  { "invalid JSON", "line 3" } },
-		{ "truncated json",
-		  "trunc.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\"},\n",
-		  { "invalid JSON" } },
-		{ "json missing name",
-		  "noname.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\"},"
-		  " {\"owner\": \"alice\"}]",
-		  { "record 2", "no device name" } },
-		{ "json duplicate",
-		  "dup.json",
-		  "[{\"name\": \"x\", \"owner\": \"alice\"},"
-		  " {\"name\": \"y\", \"owner\": \"alice\"},"
-		  " {\"name\": \"x\", \"owner\": \"bob\"}]",
-		  { "record 3", "record 1" } },
-		{ "json unknown owner",
-		  "owner.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\"},"
-		  " {\"name\": \"z\", \"owner\": \"mallory\"}]",
-		  { "record 2", "\"mallory\"" } },
-		{ "json typo key",
-		  "typo.json",
-		  "[{\"name\": \"ok-1\", \"onwer\": \"alice\"}]",
-		  { "record 1", "unknown key \"onwer\"" } },
-		{ "json non-string",
-		  "num.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\","
-		  " \"properties\": {\"os_version\": 12}}]",
-		  { "record 1", "must be a string" } },
-		{ "json bad key",
-		  "key.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\","
-		  " \"properties\": {\"Bad Key\": \"v\"}}]",
-		  { "record 1", "bad property key" } },
-		{ "json not an object",
-		  "arr.json",
-		  "[{\"name\": \"ok-1\", \"owner\": \"alice\"}, 7]",
-		  { "record 2", "not a JSON object" } },
-		{ "missing file",
-		  NULL,
-		  NULL,
-		  { "cannot read", "No such file" } },
+		{"unknown owner",
+		 "owner.csv",
+		 "name,owner\nok-1,alice\nbad-1,mallory\n",
+		 {"line 3", "\"mallory\""}},
+		{"no name column",
+		 "noname.csv",
+		 "host,owner,model\nok-1,alice,x\n",
+		 {"line 1", "no \"name\" column"}},
+		{"no owner column",
+		 "noowner.csv",
+		 "name,model\nok-1,x\n",
+		 {"no \"owner\" column"}},
+		{"unterminated quote",
+		 "quote.csv",
+		 "name,owner,model\nok-1,alice,x\nok-2,alice,\"open\nstill open\n",
+		 {"line 3", "unterminated"}},
+		{"text after quote",
+		 "after.csv",
+		 "name,owner,model\nok-1,alice,\"x\"y\n",
+		 {"line 2", "after the closing quote"}},
+		{"stray quote",
+		 "stray.csv",
+		 "name,owner,model\nok-1,alice,15\" screen\n",
+		 {"line 2", "quote inside unquoted field 3"}},
+		{"field count",
+		 "count.csv",
+		 "name,owner,model\nok-1,alice,x\nok-2,alice\n",
+		 {"line 3", "2 fields, the header has 3"}},
+		{"duplicate name csv",
+		 "dup.csv",
+		 "name,owner\r\ndev-a,alice\r\ndev-b,bob\r\ndev-a,bob\r\n",
+		 {"line 4", "line 2"}},
+		{"bad column name",
+		 "col.csv",
+		 "name,owner,Serial Number\nok-1,alice,1\n",
+		 {"line 1", "column 3"}},
+		{"duplicate column",
+		 "dupcol.csv",
+		 "name,owner,model,Model\nok-1,alice,a,b\n",
+		 {"\"model\" appears twice"}},
+		{"empty name",
+		 "emptyname.csv",
+		 "name,owner\nok-1,alice\n,alice\n",
+		 {"line 3", "no device name"}},
+		{"bad utf-8",
+		 "utf8.csv",
+		 "name,owner\nok-1,alice\nbad\xc3(,alice\n",
+		 {"line 3", "UTF-8"}},
+		{"too long",
+		 "long.csv",
+		 long_csv,
+		 {"line 3", "more than 4096"}},
+		{"empty file", "empty.csv", "", {"header"}},
+		{"invalid json",
+		 "bad.json",
+		 "[\n {\"name\": \"ok-1\", \"owner\": \"alice\"},\n"
+		 " {\"name\": \"b\" \"owner\": \"alice\"}\n]\n",
+		 {"invalid JSON", "line 3"}},
+		{"truncated json",
+		 "trunc.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\"},\n",
+		 {"invalid JSON"}},
+		{"json missing name",
+		 "noname.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\"},"
+		 " {\"owner\": \"alice\"}]",
+		 {"record 2", "no device name"}},
+		{"json duplicate",
+		 "dup.json",
+		 "[{\"name\": \"x\", \"owner\": \"alice\"},"
+		 " {\"name\": \"y\", \"owner\": \"alice\"},"
+		 " {\"name\": \"x\", \"owner\": \"bob\"}]",
+		 {"record 3", "record 1"}},
+		{"json unknown owner",
+		 "owner.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\"},"
+		 " {\"name\": \"z\", \"owner\": \"mallory\"}]",
+		 {"record 2", "\"mallory\""}},
+		{"json typo key",
+		 "typo.json",
+		 "[{\"name\": \"ok-1\", \"onwer\": \"alice\"}]",
+		 {"record 1", "unknown key \"onwer\""}},
+		{"json non-string",
+		 "num.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\","
+		 " \"properties\": {\"os_version\": 12}}]",
+		 {"record 1", "must be a string"}},
+		{"json bad key",
+		 "key.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\","
+		 " \"properties\": {\"Bad Key\": \"v\"}}]",
+		 {"record 1", "bad property key"}},
+		{"json not an object",
+		 "arr.json",
+		 "[{\"name\": \"ok-1\", \"owner\": \"alice\"}, 7]",
+		 {"record 2", "not a JSON object"}},
+		{"missing file", NULL, NULL, {"cannot read", "No such file"}},
 	};
 	char err[IMPORT_ERR_LEN], *before, *after, path_buf[192];
 	struct registry *r = inventory_registry();
@@ -444,7 +439,7 @@ static void subtest_inventory_bad(void)
 		if (env.verbose)
 			fprintf(stderr, "    %-20s %s\n", bad[i].what, err);
 	}
-	ASSERT_EQ(reg_device_get(r, "ok-1", &(struct reg_device){ 0 }), -ENOENT,
+	ASSERT_EQ(reg_device_get(r, "ok-1", &(struct reg_device){0}), -ENOENT,
 		  "no ok-1 from any bad file");
 	free(before);
 	reg_close(r);

@@ -21,11 +21,19 @@
 
 /* What tp_probe_run() must report, all required. */
 static const char *const required_features[] = {
-	"bpf_syscall", "btf", "bpffs", "prog_xdp", "helper_ktime_get_boot_ns",
-	"ringbuf", "lpm_trie", "percpu_hash", "percpu_array", "lru_hash",
+	"bpf_syscall",
+	"btf",
+	"bpffs",
+	"prog_xdp",
+	"helper_ktime_get_boot_ns",
+	"ringbuf",
+	"lpm_trie",
+	"percpu_hash",
+	"percpu_array",
+	"lru_hash",
 	"xdp_link",
 };
-#define N_REQUIRED                                                            \
+#define N_REQUIRED \
 	(int)(sizeof(required_features) / sizeof(required_features[0]))
 
 static void subtest_features(void)
@@ -53,7 +61,7 @@ static void subtest_features(void)
 /* Wait up to ~2 s for an object id to disappear; true when it did. */
 static bool id_gone(int (*get_fd)(__u32), __u32 id)
 {
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = {0, 20 * 1000 * 1000};
 	int i, fd;
 
 	for (i = 0; i < 100; i++) {
@@ -79,7 +87,7 @@ static int prog_fd_by_id(__u32 id)
 
 static void subtest_xdp_link_cleanup(void)
 {
-	struct cmd_result before = { 0 }, after = { 0 };
+	struct cmd_result before = {0}, after = {0};
 	struct tp_probe p;
 
 	cmd_run(&before, 10, "ip netns list");
@@ -134,7 +142,7 @@ out:
 static void subtest_iface(void)
 {
 	struct tp_iface_probe ip;
-	struct cmd_result r = { 0 };
+	struct cmd_result r = {0};
 	json_object *root = NULL, *ifs, *o, *v;
 	char ns[64];
 
@@ -185,7 +193,7 @@ out:
 static void subtest_cli(void)
 {
 	json_object *root = NULL, *feats, *missing, *v, *f;
-	struct cmd_result r = { 0 };
+	struct cmd_result r = {0};
 	size_t i, n;
 
 	ASSERT_EQ(tpctl(&r, NULL, "probe"), 0, "tpctl probe");
@@ -234,7 +242,7 @@ out:
 
 static void subtest_cli_errors(void)
 {
-	struct cmd_result r = { 0 };
+	struct cmd_result r = {0};
 
 	ASSERT_NEQ(tpctl(&r, NULL, "probe dev nosuchif-%s", env.suffix), 0,
 		   "unknown dev status");

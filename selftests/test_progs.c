@@ -26,7 +26,7 @@ struct test_def {
 	void (*fn)(void);
 };
 
-#define DECLARE_TEST(name) { #name, test_##name },
+#define DECLARE_TEST(name) {#name, test_##name},
 static const struct test_def tests[] = {
 #include "tests.h"
 };
@@ -139,7 +139,8 @@ int test__sys(const char *fmt, ...)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		/* quiet unless -v; the command's own redirections still apply */
+		/* quiet unless -v; the command's own redirections still apply
+		 */
 		if (!env.verbose) {
 			int null = open("/dev/null", O_WRONLY);
 
@@ -198,14 +199,16 @@ static void collect(const struct test_def *t, FILE *in, int status,
 		else
 			tot->failed++, sub_fail++;
 		printf("#%-3s %-60s %s\n", "", name,
-		       r == R_PASS ? "OK" : r == R_SKIP ? "SKIP" : "FAIL");
+		       r == R_PASS   ? "OK"
+		       : r == R_SKIP ? "SKIP"
+				     : "FAIL");
 	}
 	if (!done) {
 		/* crashed or timed out: the test fails as a whole */
 		printf("#    %-60s FAIL (%s %d)\n", t->name,
 		       WIFSIGNALED(status) ? "signal" : "exit",
-		       WIFSIGNALED(status) ? WTERMSIG(status) :
-					     WEXITSTATUS(status));
+		       WIFSIGNALED(status) ? WTERMSIG(status)
+					   : WEXITSTATUS(status));
 		tot->failed++;
 		return;
 	}
@@ -221,7 +224,9 @@ static void collect(const struct test_def *t, FILE *in, int status,
 		tot->failed++;
 	}
 	printf("#    %-60s %s\n", t->name,
-	       whole_failed ? "FAIL" : whole_skipped ? "SKIP" : "OK");
+	       whole_failed    ? "FAIL"
+	       : whole_skipped ? "SKIP"
+			       : "OK");
 	fflush(stdout);
 }
 
@@ -236,7 +241,7 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	struct totals tot = { 0 };
+	struct totals tot = {0};
 	static char suffix[32];
 	size_t i;
 	int opt;

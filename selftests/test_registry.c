@@ -134,10 +134,10 @@ static void subtest_schema(void)
 
 static void subtest_users(void)
 {
-	struct reg_user b = { .account = "bob",
-			      .display_name = "Bob B",
-			      .email = "bob@example.org",
-			      .source = REG_SRC_LDAP };
+	struct reg_user b = {.account = "bob",
+			     .display_name = "Bob B",
+			     .email = "bob@example.org",
+			     .source = REG_SRC_LDAP};
 	struct registry *r = open_db("users");
 	struct reg_user u = {};
 	int64_t mark = 0;
@@ -196,14 +196,13 @@ static int count_dev(const struct reg_device *d, void *ctx)
 
 static void subtest_devices(void)
 {
-	struct reg_prop props[] = { { "serial_number", "SN-1" },
-				    { "os", "Debian" },
-				    { "model", "T14" } };
-	struct reg_prop dup[] = { { "os", "a" }, { "os", "b" } };
-	struct reg_prop eq[] = { { "a=b", "c" } };
-	struct reg_prop chg[] = { { "os", "Debian 13" },
-				  { "model", NULL },
-				  { "mac", "02:00:00:00:00:11" } };
+	struct reg_prop props[] = {
+		{"serial_number", "SN-1"}, {"os", "Debian"}, {"model", "T14"}};
+	struct reg_prop dup[] = {{"os", "a"}, {"os", "b"}};
+	struct reg_prop eq[] = {{"a=b", "c"}};
+	struct reg_prop chg[] = {{"os", "Debian 13"},
+				 {"model", NULL},
+				 {"mac", "02:00:00:00:00:11"}};
 	struct registry *r = open_db("devices");
 	struct reg_device d = {}, e = {};
 	char ids[32], names[64] = "";
@@ -333,8 +332,8 @@ static char *long_str(size_t len)
 	for (; s && i + 4 <= len; i += 4)
 		memcpy(s + i,
 		       i % 8 ? "\xe2\x82\xac"
-			       "a" :
-			       "\xf0\x9f\x98\x80",
+			       "a"
+			     : "\xf0\x9f\x98\x80",
 		       4); /* "€a" or an emoji */
 	for (; s && i < len; i++)
 		s[i] = 'x';
@@ -358,8 +357,8 @@ static void subtest_strings(void)
 		"a%_b*?[x]",
 		big,
 	};
-	const char *bad_utf8[] = { "\xff\xfe", "\xc0\xaf", "\xed\xa0\x80",
-				   "abc\xe2\x82", "\xf4\x90\x80\x80" };
+	const char *bad_utf8[] = {"\xff\xfe", "\xc0\xaf", "\xed\xa0\x80",
+				  "abc\xe2\x82", "\xf4\x90\x80\x80"};
 	struct registry *r = open_db("strings");
 	struct reg_user uu = {};
 	struct reg_device d = {};
@@ -373,15 +372,15 @@ static void subtest_strings(void)
 		const char *s = exotic[i];
 		/* a key cannot hold '=': KEY=VALUE on the command line */
 		char *key = strchr(s, '=') ? "k2" : (char *)s;
-		struct reg_prop p[] = { { "k", (char *)s }, { key, "v" } };
-		struct reg_user u = { .account = (char *)s,
-				      .display_name = (char *)s,
-				      .email = (char *)s };
-		struct reg_device nd = { .name = (char *)s,
-					 .owner = (char *)s,
-					 .group = (char *)s,
-					 .props = p,
-					 .nprops = 2 };
+		struct reg_prop p[] = {{"k", (char *)s}, {key, "v"}};
+		struct reg_user u = {.account = (char *)s,
+				     .display_name = (char *)s,
+				     .email = (char *)s};
+		struct reg_device nd = {.name = (char *)s,
+					.owner = (char *)s,
+					.group = (char *)s,
+					.props = p,
+					.nprops = 2};
 
 		if (!ASSERT_OK(reg_user_add(r, &u, s), "add user"))
 			continue;
@@ -410,8 +409,7 @@ static void subtest_strings(void)
 	}
 	/* one byte too many, or bad UTF-8, anywhere: refused, nothing kept */
 	{
-		struct reg_prop pv[] = { { "k", huge } },
-				pk[] = { { huge, "v" } };
+		struct reg_prop pv[] = {{"k", huge}}, pk[] = {{huge, "v"}};
 
 		ASSERT_EQ(add_user(r, huge), -EINVAL, "4097 account");
 		ASSERT_EQ(
@@ -591,13 +589,12 @@ static void subtest_certs(void)
 
 static void subtest_upsert(void)
 {
-	struct reg_user u = { .account = "erin",
-			      .email = "e@example.org",
-			      .source = REG_SRC_LDAP };
-	struct reg_prop p[] = { { "model", "X1" }, { "os", "Fedora" } };
+	struct reg_user u = {.account = "erin",
+			     .email = "e@example.org",
+			     .source = REG_SRC_LDAP};
+	struct reg_prop p[] = {{"model", "X1"}, {"os", "Fedora"}};
 	struct reg_device d = {
-		.name = "inv1", .owner = "erin", .props = p, .nprops = 2
-	};
+		.name = "inv1", .owner = "erin", .props = p, .nprops = 2};
 	struct registry *r = open_db("upsert");
 	struct reg_user g = {};
 	int64_t mark = 0, id;

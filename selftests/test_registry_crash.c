@@ -17,9 +17,8 @@
  */
 static void crash_child(const char *path, int run, int ready_fd)
 {
-	struct reg_prop p[] = { { "serial_number", "SN" },
-				{ "model", "M" },
-				{ "os", "Linux" } };
+	struct reg_prop p[] = {
+		{"serial_number", "SN"}, {"model", "M"}, {"os", "Linux"}};
 	struct registry *r;
 	char name[64], serial[32];
 	int64_t id;
@@ -49,30 +48,30 @@ static void crash_child(const char *path, int run, int ready_fd)
 static const struct {
 	const char *what, *sql;
 } crash_checks[] = {
-	{ "every device has all its properties",
-	  "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM"
-	  " device_props p WHERE p.device_id = d.id) <> 3" },
-	{ "no orphan properties",
-	  "SELECT count(*) FROM device_props"
-	  " WHERE device_id NOT IN (SELECT id FROM devices)" },
-	{ "every active device has its certificate",
-	  "SELECT count(*) FROM devices d WHERE status = 1 AND NOT EXISTS"
-	  " (SELECT 1 FROM certs c WHERE c.device_id = d.id AND c.status = 0)" },
-	{ "a certificate always made its device active",
-	  "SELECT count(*) FROM devices d WHERE (status = 1) <>"
-	  " EXISTS (SELECT 1 FROM certs c WHERE c.device_id = d.id)" },
-	{ "transactions all or nothing",
-	  "SELECT count(*) FROM devices"
-	  " WHERE substr(name, 1, 3) = 'tx-' AND status <> 1" },
-	{ "each device has its audit row",
-	  "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM audit a"
-	  " WHERE a.action = 'device.add' AND a.object = d.name) <> 1" },
-	{ "no audit row without its change",
-	  "SELECT count(*) FROM audit a WHERE a.action = 'cert.add' AND NOT"
-	  " EXISTS (SELECT 1 FROM certs c WHERE c.serial = a.object)" },
-	{ "no change without its audit row",
-	  "SELECT count(*) FROM certs c WHERE NOT EXISTS (SELECT 1 FROM audit"
-	  " a WHERE a.action = 'cert.add' AND a.object = c.serial)" },
+	{"every device has all its properties",
+	 "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM"
+	 " device_props p WHERE p.device_id = d.id) <> 3"},
+	{"no orphan properties",
+	 "SELECT count(*) FROM device_props"
+	 " WHERE device_id NOT IN (SELECT id FROM devices)"},
+	{"every active device has its certificate",
+	 "SELECT count(*) FROM devices d WHERE status = 1 AND NOT EXISTS"
+	 " (SELECT 1 FROM certs c WHERE c.device_id = d.id AND c.status = 0)"},
+	{"a certificate always made its device active",
+	 "SELECT count(*) FROM devices d WHERE (status = 1) <>"
+	 " EXISTS (SELECT 1 FROM certs c WHERE c.device_id = d.id)"},
+	{"transactions all or nothing",
+	 "SELECT count(*) FROM devices"
+	 " WHERE substr(name, 1, 3) = 'tx-' AND status <> 1"},
+	{"each device has its audit row",
+	 "SELECT count(*) FROM devices d WHERE (SELECT count(*) FROM audit a"
+	 " WHERE a.action = 'device.add' AND a.object = d.name) <> 1"},
+	{"no audit row without its change",
+	 "SELECT count(*) FROM audit a WHERE a.action = 'cert.add' AND NOT"
+	 " EXISTS (SELECT 1 FROM certs c WHERE c.serial = a.object)"},
+	{"no change without its audit row",
+	 "SELECT count(*) FROM certs c WHERE NOT EXISTS (SELECT 1 FROM audit"
+	 " a WHERE a.action = 'cert.add' AND a.object = c.serial)"},
 };
 
 static void subtest_crash(void)
@@ -147,7 +146,7 @@ static void subtest_concurrent(void)
 	for (k = 0; k < 2; k++) {
 		pid[k] = fork();
 		if (pid[k] == 0) {
-			struct reg_prop p[] = { { "os", "Linux" } };
+			struct reg_prop p[] = {{"os", "Linux"}};
 			char name[32], serial[16];
 			int64_t id;
 

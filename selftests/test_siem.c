@@ -64,9 +64,10 @@ static int syslog_listen(void)
 /* `openssl ocsp` for DIR/NAME.pem against /ocsp, in gw; its output. */
 static int ocsp_query(const char *name, struct cmd_result *r)
 {
-	return cmd_run(r, 20,
-		       "nsenter --net=/run/netns/%s openssl ocsp -issuer %s -cert %s/%s.pem -url %s/ocsp -CAfile %s 2>&1",
-		       dl.gw, dl.ca, dl.dir, name, ml.url, dl.ca);
+	return cmd_run(
+		r, 20,
+		"nsenter --net=/run/netns/%s openssl ocsp -issuer %s -cert %s/%s.pem -url %s/ocsp -CAfile %s 2>&1",
+		dl.gw, dl.ca, dl.dir, name, ml.url, dl.ca);
 }
 
 static void subtest_ocsp_good(void)
@@ -79,7 +80,8 @@ static void subtest_ocsp_good(void)
 			  "openssl ocsp");
 		snprintf(want, sizeof(want), "%s/dev%d.pem: good", dl.dir, n);
 		ASSERT_HAS_SUBSTR(r.out, want, "good");
-		ASSERT_HAS_SUBSTR(r.out, "Response verify OK", "signed by the CA");
+		ASSERT_HAS_SUBSTR(r.out, "Response verify OK",
+				  "signed by the CA");
 		cmd_free(&r);
 	}
 }
@@ -178,8 +180,7 @@ static void subtest_ocsp_revoked(void)
 }
 
 /* What the response file holds, in bytes. */
-static bool resp_is(const char *resp, size_t len, const char *want,
-		    size_t wlen)
+static bool resp_is(const char *resp, size_t len, const char *want, size_t wlen)
 {
 	return resp && len == wlen && !memcmp(resp, want, wlen);
 }
@@ -199,9 +200,9 @@ static void subtest_ocsp_malformed(void)
 			 &len);
 	ASSERT_EQ(code, 200, "OCSP answers garbage with 200");
 	ASSERT_TRUE(resp_is(resp, len, malformed, 5), "malformedRequest");
-	ASSERT_TRUE(dlab_file_has(hdr,
-				  "Content-Type: application/ocsp-response"),
-		    "ocsp-response content type");
+	ASSERT_TRUE(
+		dlab_file_has(hdr, "Content-Type: application/ocsp-response"),
+		"ocsp-response content type");
 	free(resp);
 	/* DER that stops half way */
 	code = mlab_http("POST", "/ocsp", NULL, "\x30\x82\x01\x00\x30", 5,
@@ -225,10 +226,11 @@ static void subtest_ocsp_get(void)
 	FILE *f;
 	int code;
 
-	if (!ASSERT_OK(cmd_run(&r, 20,
-			       "openssl ocsp -issuer %s -cert %s/dev1.pem -no_nonce -reqout %s/get.req >/dev/null && base64 -w0 %s/get.req | sed 's/+/%%2B/g; s,/,%%2F,g; s/=/%%3D/g'",
-			       dl.ca, dl.dir, dl.dir, dl.dir),
-		       "make a request")) {
+	if (!ASSERT_OK(
+		    cmd_run(&r, 20,
+			    "openssl ocsp -issuer %s -cert %s/dev1.pem -no_nonce -reqout %s/get.req >/dev/null && base64 -w0 %s/get.req | sed 's/+/%%2B/g; s,/,%%2F,g; s/=/%%3D/g'",
+			    dl.ca, dl.dir, dl.dir, dl.dir),
+		    "make a request")) {
 		cmd_free(&r);
 		return;
 	}
@@ -318,7 +320,8 @@ static bool parse_exposition(char *text)
 	     line = strtok_r(NULL, "\n", &save)) {
 		size_t n, used;
 
-		if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7)) {
+		if (!strncmp(line, "# HELP ", 7) ||
+		    !strncmp(line, "# TYPE ", 7)) {
 			char *name = line + 7, *sp = strchr(name, ' ');
 
 			if (!sp || !metric_name(name, sp - name))
@@ -329,7 +332,8 @@ static bool parse_exposition(char *text)
 				    strcmp(sp + 1, "untyped"))
 					goto bad;
 				for (int i = 0; i < ntyped; i++)
-					if (!strncmp(typed[i], name, sp - name) &&
+					if (!strncmp(typed[i], name,
+						     sp - name) &&
 					    !typed[i][sp - name])
 						goto bad; /* TYPE twice */
 				if (ntyped < 64)
@@ -349,7 +353,7 @@ static bool parse_exposition(char *text)
 		if (line[n + used] != ' ' || !value_ok(line + n + used + 1))
 			goto bad;
 		continue;
-bad:
+	bad:
 		CHECK_FAIL_("exposition line", "'%.200s'", line);
 		ok = false;
 	}
@@ -377,23 +381,26 @@ static void subtest_metrics(void)
 	size_t len = 0;
 	FILE *f;
 
-	ASSERT_EQ(mlab_http("GET", "/metrics", NULL, NULL, 0, NULL, &text,
-			    &len),
-		  200, "GET /metrics without a token");
+	ASSERT_EQ(
+		mlab_http("GET", "/metrics", NULL, NULL, 0, NULL, &text, &len),
+		200, "GET /metrics without a token");
 	if (!ASSERT_OK_PTR(text, "metrics body"))
 		return;
 	copy = strdup(text);
 	ASSERT_TRUE(copy && parse_exposition(copy), "exposition format");
 	free(copy);
-	ASSERT_GT(series(text, "tp_gate_packets_total{reason=\"pass-identity\"}"),
-		  0, "gate passes counted");
-	ASSERT_GE(series(text, "tp_gate_packets_total{reason=\"drop-unknown\"}"),
-		  0, "drop-unknown present");
+	ASSERT_GT(
+		series(text, "tp_gate_packets_total{reason=\"pass-identity\"}"),
+		0, "gate passes counted");
+	ASSERT_GE(
+		series(text, "tp_gate_packets_total{reason=\"drop-unknown\"}"),
+		0, "drop-unknown present");
 	ASSERT_GT(series(text, "tp_gate_bytes_total{reason=\"pass-identity\"}"),
 		  0, "gate bytes");
-	ASSERT_GE(series(text,
-			 "tp_handshakes_total{outcome=\"success\",reason=\"verified\"}"),
-		  2, "handshakes counted");
+	ASSERT_GE(
+		series(text,
+		       "tp_handshakes_total{outcome=\"success\",reason=\"verified\"}"),
+		2, "handshakes counted");
 	ASSERT_GE(series(text, "tp_sessions"), 1, "sessions gauge");
 	ASSERT_GE(series(text, "tp_revocations_total"), 1, "revocations");
 	ASSERT_GE(series(text, "tp_events_dropped_total"), 0, "events dropped");
@@ -465,7 +472,8 @@ static void subtest_gate_drops(void)
 			break;
 		dlab_sleep_ms(200);
 	} while (dlab_now_ms() < end);
-	ASSERT_TRUE(mapped, "spoofed source mapped to the device it is bound to");
+	ASSERT_TRUE(mapped,
+		    "spoofed source mapped to the device it is bound to");
 	ASSERT_TRUE(unbound, "unbound source: no device");
 }
 
@@ -534,9 +542,10 @@ static void subtest_siem_story(struct dlab_stream *st)
 		ASSERT_OK_PTR(mlab_jpath_str(ev, "@timestamp"), "@timestamp");
 		ASSERT_STREQ(mlab_jpath_str(ev, "observer.product") ?: "",
 			     "trustpoint", "observer.product");
-		ASSERT_STREQ(mlab_jpath_str(ev, "observer.ingress.interface.name")
-				     ?: "",
-			     LAB_GW_LAN, "interface");
+		ASSERT_STREQ(
+			mlab_jpath_str(ev, "observer.ingress.interface.name")
+				?: "",
+			LAB_GW_LAN, "interface");
 	}
 	json_object_put(ev);
 	ev = mlab_event_wait("trust-changed", "dev1", WAIT_MS);
@@ -592,8 +601,8 @@ static void subtest_syslog(void)
 		/* authpriv (10), any severity; version 1; our app */
 		if (pri / 8 == 10 && !strcmp(field[0], "1") &&
 		    strlen(field[1]) >= 20 && field[1][10] == 'T' &&
-		    !strcmp(field[3], "trustpointd") &&
-		    field[6][0] == '[' && strstr(buf, "@timestamp"))
+		    !strcmp(field[3], "trustpointd") && field[6][0] == '[' &&
+		    strstr(buf, "@timestamp"))
 			good++;
 		if (!strcmp(field[5], "handshake"))
 			handshake++;
@@ -672,12 +681,12 @@ void test_siem(void)
 
 	/* dev1 connected and streaming for what follows */
 	if (!dlab_agent_start(1, NULL) ||
-	    !ASSERT_GT(dlab_identity_wait(dl.dev_id[1], LAB_DEV1_IP4, 1,
-					  WAIT_MS),
-		       0, "dev1 bound") ||
-	    !ASSERT_OK(dlab_stream_start(&st, dl.dev[1], LAB_SRV_IP4,
-					 STREAM_PORT),
-		       "dev1 streams"))
+	    !ASSERT_GT(
+		    dlab_identity_wait(dl.dev_id[1], LAB_DEV1_IP4, 1, WAIT_MS),
+		    0, "dev1 bound") ||
+	    !ASSERT_OK(
+		    dlab_stream_start(&st, dl.dev[1], LAB_SRV_IP4, STREAM_PORT),
+		    "dev1 streams"))
 		goto out;
 	dlab_tp(&r, dl.gw,
 		"identity add dev " LAB_GW_LAN

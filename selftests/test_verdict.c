@@ -29,7 +29,6 @@
 /* longer than a clock tick at any HZ the kernel allows (>= 100) */
 #define TICK_WAIT_US 20000
 
-
 static struct {
 	int prog_fd;
 	int ifindex;
@@ -222,7 +221,8 @@ static int add_identity(const struct ident *id, __u64 now)
 	struct tp_identity v = {
 		.device_id = id->dev,
 		/* a tick-grained lease clock: run out a second ago */
-		.expires_ns = id->expired ? now - 1000000000ULL : now + LEASE_NS,
+		.expires_ns =
+			id->expired ? now - 1000000000ULL : now + LEASE_NS,
 		.mac = PKT_MAC(id->mac),
 	};
 

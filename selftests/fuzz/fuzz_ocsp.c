@@ -23,18 +23,17 @@ static void check_request(const uint8_t *data, size_t size,
 			  const struct ocsp_request *q)
 {
 	struct ocsp_single s[OCSP_MAX_REQUESTS];
-	struct ocsp_tbs t = { .now = 1764806400, .next_update_s = 3600 };
-	static const uint8_t sigalg[] = { 0x30, 0x05, 0x06, 0x03,
-					  0x2b, 0x65, 0x70 };
-	uint8_t *tbs = NULL, *resp = NULL, sig[64] = { 0 };
+	struct ocsp_tbs t = {.now = 1764806400, .next_update_s = 3600};
+	static const uint8_t sigalg[] = {0x30, 0x05, 0x06, 0x03,
+					 0x2b, 0x65, 0x70};
+	uint8_t *tbs = NULL, *resp = NULL, sig[64] = {0};
 	size_t tbs_len, resp_len, hl, i, hash;
 	const uint8_t *end = data + size;
 
 	if (q->n < 1 || q->n > OCSP_MAX_REQUESTS)
 		abort();
-	if (q->nonce_len &&
-	    (q->nonce < data || q->nonce + q->nonce_len > end ||
-	     q->nonce_len > OCSP_NONCE_MAX))
+	if (q->nonce_len && (q->nonce < data || q->nonce + q->nonce_len > end ||
+			     q->nonce_len > OCSP_NONCE_MAX))
 		abort();
 	for (i = 0; i < q->n; i++) {
 		const struct ocsp_cert_id *id = &q->ids[i];
@@ -44,7 +43,8 @@ static void check_request(const uint8_t *data, size_t size,
 		    id->name_hash < id->der || id->key_hash < id->der ||
 		    id->key_hash + hash > id->der + id->der_len ||
 		    strlen(id->serial) % 2 ||
-		    strspn(id->serial, "0123456789abcdef") != strlen(id->serial))
+		    strspn(id->serial, "0123456789abcdef") !=
+			    strlen(id->serial))
 			abort();
 		s[i].id = id;
 		s[i].status = (id->der[id->der_len - 1] + i) % 3;

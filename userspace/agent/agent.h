@@ -13,7 +13,7 @@
 
 #define AGENT_PORT_DEFAULT "4433"
 #define AGENT_TIMEOUT_DEFAULT 10 /* s: connect, handshake, WELCOME */
-#define AGENT_POSTURE_EVERY 5 /* heartbeats between posture re-reads */
+#define AGENT_POSTURE_EVERY 5	 /* heartbeats between posture re-reads */
 
 /* Exit statuses, as --help documents them. */
 enum {
@@ -66,10 +66,10 @@ int posture_parse_file(const char *path, const char *const keys[],
 enum session_end {
 	SESSION_STOPPED, /* SIGTERM/SIGINT: BYE sent */
 	SESSION_REVOKED, /* the gateway sent REVOKED */
-	SESSION_BYE, /* the gateway said BYE */
-	SESSION_LOST, /* connection closed or broken after WELCOME */
-	SESSION_FAILED, /* no connection, refused, or no WELCOME */
-	SESSION_SETUP, /* local setup error (certificate files, memory) */
+	SESSION_BYE,	 /* the gateway said BYE */
+	SESSION_LOST,	 /* connection closed or broken after WELCOME */
+	SESSION_FAILED,	 /* no connection, refused, or no WELCOME */
+	SESSION_SETUP,	 /* local setup error (certificate files, memory) */
 };
 
 struct agent;

@@ -18,9 +18,9 @@ static inline uint32_t backoff_ceiling_ms(unsigned int attempt)
 	/* 2^6 s already exceeds the cap; shifting further would overflow */
 	if (attempt >= 6)
 		return BACKOFF_CAP_MS;
-	return BACKOFF_BASE_MS << attempt < BACKOFF_CAP_MS ?
-		       BACKOFF_BASE_MS << attempt :
-		       BACKOFF_CAP_MS;
+	return BACKOFF_BASE_MS << attempt < BACKOFF_CAP_MS
+		       ? BACKOFF_BASE_MS << attempt
+		       : BACKOFF_CAP_MS;
 }
 
 /*

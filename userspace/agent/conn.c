@@ -40,7 +40,7 @@ struct agent {
 	int fd;
 	WOLFSSL *ssl;
 	bool name_mismatch; /* set by verify_gateway() */
-	bool tls_up; /* handshake done: frames may be sent */
+	bool tls_up;	    /* handshake done: frames may be sent */
 	struct sockaddr_storage local;
 	struct proto_reader rd;
 	struct proto_posture posture; /* as last sent */
@@ -62,8 +62,8 @@ static enum wait_result wait_fd(struct agent *a, short events,
 				long long deadline)
 {
 	for (;;) {
-		struct pollfd p[2] = { { a->sigfd, POLLIN, 0 },
-				       { a->fd, events, 0 } };
+		struct pollfd p[2] = {{a->sigfd, POLLIN, 0},
+				      {a->fd, events, 0}};
 		long long left = deadline - now_ms();
 		int n;
 
@@ -163,7 +163,7 @@ static void session_close(struct agent *a)
 /* Non-blocking connect to each address of the gateway in turn. */
 static int tcp_connect(struct agent *a)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	const struct agent_opts *o = a->o;
 	socklen_t len;
 	int err;
@@ -195,12 +195,11 @@ static int tcp_connect(struct agent *a)
 		}
 		len = sizeof(err);
 		err = w == WAIT_TIMEOUT ? ETIMEDOUT : 0;
-		if (!err &&
-		    getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		if (!err && getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 			err = errno;
 		if (!err)
 			break;
-next:
+	next:
 		close(a->fd);
 		a->fd = -1;
 	}
@@ -212,7 +211,7 @@ next:
 	}
 	len = sizeof(a->local);
 	getsockname(a->fd, (struct sockaddr *)&a->local, &len);
-	setsockopt(a->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	setsockopt(a->fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 	return GO_ON;
 }
 
@@ -235,11 +234,13 @@ static void log_tls_error(struct agent *a, int err)
 			  o->host, o->ca, wolfSSL_ERR_reason_error_string(err));
 		return;
 	}
-	if (a->ssl && wolfSSL_get_alert_history(a->ssl, &h) == WOLFSSL_SUCCESS &&
+	if (a->ssl &&
+	    wolfSSL_get_alert_history(a->ssl, &h) == WOLFSSL_SUCCESS &&
 	    h.last_rx.code > 0) {
 		agent_log("the gateway %s refused the connection (TLS alert: "
 			  "%s)",
-			  o->host, wolfSSL_alert_desc_string_long(h.last_rx.code));
+			  o->host,
+			  wolfSSL_alert_desc_string_long(h.last_rx.code));
 		return;
 	}
 	agent_log("TLS with the gateway %s failed: %s", o->host,
@@ -247,32 +248,32 @@ static void log_tls_error(struct agent *a, int err)
 }
 
 /* Drive one wolfSSL call until it is done, waiting as it asks. */
-#define TLS_IO(a, deadline, call)                                             \
-	({                                                                    \
-		int ___ret, ___e;                                             \
-		for (;;) {                                                    \
-			enum wait_result ___w;                                \
-			___ret = (call);                                      \
-			if (___ret > 0)                                       \
-				break;                                        \
-			___e = wolfSSL_get_error((a)->ssl, ___ret);           \
-			if (___e != WOLFSSL_ERROR_WANT_READ &&                \
-			    ___e != WOLFSSL_ERROR_WANT_WRITE) {               \
-				___ret = ___e < 0 ? ___e : -1;                \
-				break;                                        \
-			}                                                     \
-			___w = wait_fd(a,                                     \
-				       ___e == WOLFSSL_ERROR_WANT_READ ?      \
-					       POLLIN :                       \
-					       POLLOUT,                       \
-				       deadline);                             \
-			if (___w != WAIT_READY) {                             \
-				___ret = ___w == WAIT_SIGNAL ? -EINTR :       \
-							       -ETIMEDOUT;    \
-				break;                                        \
-			}                                                     \
-		}                                                             \
-		___ret;                                                       \
+#define TLS_IO(a, deadline, call)                                          \
+	({                                                                 \
+		int ___ret, ___e;                                          \
+		for (;;) {                                                 \
+			enum wait_result ___w;                             \
+			___ret = (call);                                   \
+			if (___ret > 0)                                    \
+				break;                                     \
+			___e = wolfSSL_get_error((a)->ssl, ___ret);        \
+			if (___e != WOLFSSL_ERROR_WANT_READ &&             \
+			    ___e != WOLFSSL_ERROR_WANT_WRITE) {            \
+				___ret = ___e < 0 ? ___e : -1;             \
+				break;                                     \
+			}                                                  \
+			___w = wait_fd(a,                                  \
+				       ___e == WOLFSSL_ERROR_WANT_READ     \
+					       ? POLLIN                    \
+					       : POLLOUT,                  \
+				       deadline);                          \
+			if (___w != WAIT_READY) {                          \
+				___ret = ___w == WAIT_SIGNAL ? -EINTR      \
+							     : -ETIMEDOUT; \
+				break;                                     \
+			}                                                  \
+		}                                                          \
+		___ret;                                                    \
 	})
 
 static int tls_handshake(struct agent *a)
@@ -299,8 +300,8 @@ static int tls_handshake(struct agent *a)
 	if (ret == -EINTR)
 		return SESSION_STOPPED;
 	if (ret == -ETIMEDOUT) {
-		agent_log("TLS handshake with %s timed out after %u s",
-			  o->host, o->timeout_s);
+		agent_log("TLS handshake with %s timed out after %u s", o->host,
+			  o->timeout_s);
 		return SESSION_FAILED;
 	}
 	if (ret < 0) {
@@ -328,8 +329,9 @@ static int send_frame(struct agent *a, const uint8_t *buf, int len)
 	if (ret < 0) {
 		agent_log("lost the connection to %s while sending: %s",
 			  a->o->host,
-			  ret == -ETIMEDOUT ? "timed out" :
-					      wolfSSL_ERR_reason_error_string(ret));
+			  ret == -ETIMEDOUT
+				  ? "timed out"
+				  : wolfSSL_ERR_reason_error_string(ret));
 		return SESSION_LOST;
 	}
 	agent_dbg("sent %s", proto_type_name(buf[3]));
@@ -457,7 +459,8 @@ static int receive(struct agent *a, struct proto_welcome *welcome,
 				fprintf(stderr,
 					"tp-agent: the gateway revoked this "
 					"device: %s\n",
-					reason[0] ? reason : "(no reason given)");
+					reason[0] ? reason
+						  : "(no reason given)");
 				return SESSION_REVOKED;
 			}
 			if (a->rd.type == PROTO_BYE) {

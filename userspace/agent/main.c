@@ -128,7 +128,7 @@ static int on_config(void *user, const char *section, const char *name,
 
 static int load_config(const char *path, struct agent_opts *o)
 {
-	struct cfg_ctx c = { .o = o };
+	struct cfg_ctx c = {.o = o};
 	FILE *f = fopen(path, "re");
 	int ret;
 
@@ -224,19 +224,18 @@ static int check_opts(struct agent_opts *o)
 static int parse_args(int argc, char **argv, struct agent_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "ca", required_argument, NULL, 'a' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'f' },
-		{ "posture-file", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "once", no_argument, NULL, '1' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"gateway", required_argument, NULL, 'g'},
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"ca", required_argument, NULL, 'a'},
+		{"name", required_argument, NULL, 'n'},
+		{"config", required_argument, NULL, 'f'},
+		{"posture-file", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, 't'},
+		{"once", no_argument, NULL, '1'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	struct agent_opts cfg = {};
 	char *config = NULL;
 	int c, err = 0;
@@ -279,7 +278,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		case 't':
 			if (set_timeout(&o->timeout_s, optarg)) {
 				agent_log("--timeout '%s' is not 1..3600 "
-					  "seconds", optarg);
+					  "seconds",
+					  optarg);
 				return -EINVAL;
 			}
 			break;
@@ -293,7 +293,8 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 		}
 	}
 	if (optind < argc) {
-		agent_log("unexpected argument '%s' (try --help)", argv[optind]);
+		agent_log("unexpected argument '%s' (try --help)",
+			  argv[optind]);
 		return -EINVAL;
 	}
 	if (config) {
@@ -317,7 +318,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o)
 /* Sleep ms, or less when SIGTERM/SIGINT comes: then true. */
 static bool sleep_or_signal(int sigfd, unsigned int ms)
 {
-	struct pollfd p = { sigfd, POLLIN, 0 };
+	struct pollfd p = {sigfd, POLLIN, 0};
 	int n;
 
 	do
@@ -359,7 +360,8 @@ static int run(struct agent *a, const struct agent_opts *o, int sigfd)
 			break;
 		}
 		if (o->once)
-			return end == SESSION_BYE ? EXIT_STOPPED : EXIT_NOCONNECT;
+			return end == SESSION_BYE ? EXIT_STOPPED
+						  : EXIT_NOCONNECT;
 		if (welcomed)
 			attempt = 0;
 		delay = backoff_ms(attempt, random_u32());

@@ -60,8 +60,7 @@ static int key_index(const char *const keys[], const char *k)
 }
 
 int posture_parse_file(const char *path, const char *const keys[],
-		       char *const dst[], bool strict, char *err,
-		       size_t errlen)
+		       char *const dst[], bool strict, char *err, size_t errlen)
 {
 	char line[1024], *k, *v, *eq;
 	int lineno = 0, ret = 0, i;
@@ -97,9 +96,10 @@ int posture_parse_file(const char *path, const char *const keys[],
 		eq = strchr(k, '=');
 		if (eq)
 			*eq = 0;
-		if (!eq || !*k || strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					    "abcdefghijklmnopqrstuvwxyz"
-					    "0123456789_") != strlen(k)) {
+		if (!eq || !*k ||
+		    strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "abcdefghijklmnopqrstuvwxyz"
+			      "0123456789_") != strlen(k)) {
 			if (!strict)
 				continue;
 			snprintf(err, errlen, "%s line %d: not KEY=VALUE", path,
@@ -118,12 +118,11 @@ int posture_parse_file(const char *path, const char *const keys[],
 		}
 		v = eq + 1;
 		if (unquote(v) || !printable(v) || strlen(v) >= PROTO_STR_MAX) {
-			snprintf(err, errlen,
-				 "%s line %d: value of %s is %s", path, lineno,
-				 k,
-				 strlen(v) >= PROTO_STR_MAX ? "too long" :
-				 !printable(v) ? "not printable" :
-						 "badly quoted");
+			snprintf(err, errlen, "%s line %d: value of %s is %s",
+				 path, lineno, k,
+				 strlen(v) >= PROTO_STR_MAX ? "too long"
+				 : !printable(v)	    ? "not printable"
+							    : "badly quoted");
 			ret = -EINVAL;
 			break;
 		}
@@ -158,14 +157,14 @@ static void read_dmi(const char *root, const char *attr, char *dst)
 int posture_collect(const char *root, const char *file, struct proto_posture *p,
 		    char *err, size_t errlen)
 {
-	static const char *const os_keys[] = { "ID", "VERSION_ID", NULL };
-	static const char *const keys[] = { "os",	    "os_version",
-					    "model",	    "manufacturer",
-					    "serial_number", NULL };
-	char *const dst[] = { p->os, p->os_version, p->model, p->manufacturer,
-			      p->serial_number };
+	static const char *const os_keys[] = {"ID", "VERSION_ID", NULL};
+	static const char *const keys[] = {
+		"os",		"os_version",	 "model",
+		"manufacturer", "serial_number", NULL};
+	char *const dst[] = {p->os, p->os_version, p->model, p->manufacturer,
+			     p->serial_number};
 	struct proto_posture osr = {};
-	char *const os_dst[] = { osr.os, osr.os_version };
+	char *const os_dst[] = {osr.os, osr.os_version};
 	char path[512];
 	int err_os;
 

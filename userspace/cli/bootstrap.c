@@ -23,15 +23,14 @@ static int do_help(int argc, char **argv)
 		"       %1$s bootstrap del ip ADDR proto { tcp | udp } port PORT\n"
 		"\n"
 		"       ARP, IPv6 ND and DHCP always pass; these endpoints pass too, for\n"
-		"       any source, so that an unknown device can reach the handshake.\n"
-		HELP_OPTIONS,
+		"       any source, so that an unknown device can reach the handshake.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
 
 static int parse_endpoint(int argc, char **argv, struct tp_bootstrap_key *k)
 {
-	struct kwarg kw[] = { { "ip" }, { "proto" }, { "port" } };
+	struct kwarg kw[] = {{"ip"}, {"proto"}, {"port"}};
 	uint64_t port;
 
 	memset(k, 0, sizeof(*k));
@@ -71,10 +70,9 @@ static int change(int argc, char **argv, bool add)
 	if (parse_endpoint(argc, argv, &k))
 		return 1;
 	/* trustpointd, when it runs, is the one writer of the maps */
-	err = daemon_call(ctl_bootstrap_req(add ? "bootstrap.add" :
-						  "bootstrap.del",
-					    &k),
-			  &resp);
+	err = daemon_call(
+		ctl_bootstrap_req(add ? "bootstrap.add" : "bootstrap.del", &k),
+		&resp);
 	if (err <= 0) {
 		json_object_put(resp);
 		if (err)
@@ -147,10 +145,10 @@ static int do_list(int argc, char **argv)
 int do_bootstrap(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "list", do_list },
-		{ "add", do_add },
-		{ "del", do_del },
-		{ 0 },
+		{"list", do_list},
+		{"add", do_add},
+		{"del", do_del},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

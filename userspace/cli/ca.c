@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ca.c - tpctl ca { show | init | import }: the CA that device identities hang on. */
+/* ca.c - tpctl ca { show | init | import }: the CA that device identities hang
+ * on. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,8 +21,7 @@ static int do_help(int argc, char **argv)
 		"\n"
 		"       The CA lives in <state-dir>/ca (key 0600). init and import refuse to\n"
 		"       replace an existing CA unless 'force' is given: every certificate\n"
-		"       issued by the old one stops verifying.\n"
-		HELP_OPTIONS,
+		"       issued by the old one stops verifying.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -65,10 +65,8 @@ static int do_show(int argc, char **argv)
 
 static int do_init(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "algo" },
-			      { "subject" },
-			      { "days" },
-			      { "force", .flag = true } };
+	struct kwarg kw[] = {
+		{"algo"}, {"subject"}, {"days"}, {"force", .flag = true}};
 	enum ca_algo algo = CA_ALGO_ECDSA_P256;
 	char err[CA_ERR_LEN] = "";
 	uint64_t days = CA_DAYS_DEFAULT;
@@ -90,9 +88,11 @@ static int do_init(int argc, char **argv)
 		      kw[1].val ? kw[1].val : "CN=trustpoint CA", days,
 		      kw[3].set, err);
 	if (ret) {
-		p_err("%s", ret == -EEXIST ?
-				    "a CA exists: 'force' replaces it (certificates it issued stop verifying)" :
-				    err[0] ? err : strerror(-ret));
+		p_err("%s",
+		      ret == -EEXIST
+			      ? "a CA exists: 'force' replaces it (certificates it issued stop verifying)"
+		      : err[0] ? err
+			       : strerror(-ret));
 		return 1;
 	}
 	return do_show(0, argv);
@@ -100,10 +100,8 @@ static int do_init(int argc, char **argv)
 
 static int do_import(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "cert" },
-			      { "key" },
-			      { "chain" },
-			      { "force", .flag = true } };
+	struct kwarg kw[] = {
+		{"cert"}, {"key"}, {"chain"}, {"force", .flag = true}};
 	char err[CA_ERR_LEN] = "";
 	int ret;
 
@@ -118,9 +116,9 @@ static int do_import(int argc, char **argv)
 	ret = ca_import(ca_dir(), kw[0].val, kw[1].val, kw[2].val, kw[3].set,
 			err);
 	if (ret) {
-		p_err("%s", ret == -EEXIST ?
-				    "a CA exists: 'force' replaces it" :
-				    err[0] ? err : strerror(-ret));
+		p_err("%s", ret == -EEXIST ? "a CA exists: 'force' replaces it"
+			    : err[0]	   ? err
+					   : strerror(-ret));
 		return 1;
 	}
 	return do_show(0, argv);
@@ -129,10 +127,10 @@ static int do_import(int argc, char **argv)
 int do_ca(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show },
-		{ "init", do_init },
-		{ "import", do_import },
-		{ 0 },
+		{"show", do_show},
+		{"init", do_init},
+		{"import", do_import},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -30,8 +30,7 @@ static int do_help(int argc, char **argv)
 		"                              [algo ALGO] [out DIR]\n"
 		"\n"
 		"       issue-server makes the gateway's TLS certificate (EKU serverAuth)\n"
-		"       and its key (0600) in DIR (default <state-dir>/server).\n"
-		HELP_OPTIONS,
+		"       and its key (0600) in DIR (default <state-dir>/server).\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -71,7 +70,7 @@ int print_cert_cb(const struct reg_cert *c, void *ctx)
 
 static int do_list(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "device" } };
+	struct kwarg kw[] = {{"device"}};
 	struct reg_device d = {};
 	struct registry *r;
 	int err = 0;
@@ -155,7 +154,7 @@ static int do_show(int argc, char **argv)
 
 static int do_revoke(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "reason" } };
+	struct kwarg kw[] = {{"reason"}};
 	int reason = REG_REASON_UNSPECIFIED, err, evicted = 0;
 	struct reg_cert c = {};
 	struct registry *r;
@@ -208,10 +207,10 @@ static int do_revoke(int argc, char **argv)
 static int do_issue_server(int argc, char **argv)
 {
 	const char *sans[MAX_SANS];
-	struct kwarg kw[] = { { "san", .vals = sans, .max = MAX_SANS },
-			      { "days" },
-			      { "algo" },
-			      { "out" } };
+	struct kwarg kw[] = {{"san", .vals = sans, .max = MAX_SANS},
+			     {"days"},
+			     {"algo"},
+			     {"out"}};
 	char key_path[PATH_MAX], crt_path[PATH_MAX], dir[PATH_MAX - 32];
 	char err[CA_ERR_LEN] = "", *key = NULL, *pem = NULL;
 	enum ca_algo algo = CA_ALGO_ECDSA_P256;
@@ -257,7 +256,8 @@ static int do_issue_server(int argc, char **argv)
 		ret = ca_issue_server(ca, argv[0], sans, kw[0].nvals, days,
 				      algo, &is, &key, &key_len, err);
 		if (ret)
-			p_err("cannot issue: %s", err[0] ? err : strerror(-ret));
+			p_err("cannot issue: %s",
+			      err[0] ? err : strerror(-ret));
 	}
 	if (!ret) {
 		struct reg_cert c = {
@@ -281,7 +281,8 @@ static int do_issue_server(int argc, char **argv)
 	ret = ret ?: ca_write_file(crt_path, pem, pem_len, 0644);
 	if (!ret) {
 		out_open_object(NULL);
-		out_string("serial", "issued server certificate %s", is.info.serial);
+		out_string("serial", "issued server certificate %s",
+			   is.info.serial);
 		out_string("cert", "\n  certificate %s", crt_path);
 		out_string("key", "\n  key %s (0600)\n", key_path);
 		out_close_object();
@@ -298,12 +299,12 @@ static int do_issue_server(int argc, char **argv)
 int do_cert(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "list", do_list },
-		{ "show", do_show },
-		{ "revoke", do_revoke },
-		{ "renew", do_renew },
-		{ "issue-server", do_issue_server },
-		{ 0 },
+		{"list", do_list},
+		{"show", do_show},
+		{"revoke", do_revoke},
+		{"renew", do_renew},
+		{"issue-server", do_issue_server},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -44,8 +44,7 @@ static int do_help(int argc, char **argv)
 		"       Well-known properties: serial_number model manufacturer os os_version mac.\n"
 		"       revoke and quarantine evict the device's gate entries at once.\n"
 		"       A certificate's CN is the device name, or its uuid when the name is\n"
-		"       longer than 63 bytes. PKCS#12 bundles hold ECDSA keys only.\n"
-		HELP_OPTIONS,
+		"       longer than 63 bytes. PKCS#12 bundles hold ECDSA keys only.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -115,7 +114,7 @@ static int list_cb(const struct reg_device *d, void *ctx)
 
 static int do_list(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "owner" }, { "status" } };
+	struct kwarg kw[] = {{"owner"}, {"status"}};
 	struct list_filter f = {};
 	struct registry *r;
 	int err;
@@ -230,9 +229,9 @@ static const char *reg_strerror(int err)
 static int do_add(int argc, char **argv)
 {
 	const char *propv[MAX_PROPS];
-	struct kwarg kw[] = { { "owner" },
-			      { "group" },
-			      { "prop", .vals = propv, .max = MAX_PROPS } };
+	struct kwarg kw[] = {{"owner"},
+			     {"group"},
+			     {"prop", .vals = propv, .max = MAX_PROPS}};
 	struct reg_prop props[MAX_PROPS] = {};
 	struct reg_device d = {};
 	struct registry *r;
@@ -281,11 +280,11 @@ static int do_add(int argc, char **argv)
 static int do_set(int argc, char **argv)
 {
 	const char *propv[MAX_PROPS], *unsetv[MAX_PROPS];
-	struct kwarg kw[] = { { "owner" },
-			      { "group" },
-			      { "trust" },
-			      { "prop", .vals = propv, .max = MAX_PROPS },
-			      { "unset", .vals = unsetv, .max = MAX_PROPS } };
+	struct kwarg kw[] = {{"owner"},
+			     {"group"},
+			     {"trust"},
+			     {"prop", .vals = propv, .max = MAX_PROPS},
+			     {"unset", .vals = unsetv, .max = MAX_PROPS}};
 	struct reg_prop props[2 * MAX_PROPS] = {};
 	struct reg_device d = {};
 	struct registry *r;
@@ -356,22 +355,26 @@ static int change_status_daemon(const char *ref, enum reg_dev_status to,
 	json_object_object_add(req, "device", json_object_new_string(ref));
 	json_object_object_add(
 		req, "reason",
-		json_object_new_string(to == REG_DEV_REVOKED ?
-					       reg_reason_name(reason) :
-					       detail));
+		json_object_new_string(to == REG_DEV_REVOKED
+					       ? reg_reason_name(reason)
+					       : detail));
 	err = daemon_call(req, &resp);
 	if (err)
 		return err;
 	out_open_object(NULL);
-	out_string("device", "%s", json_object_object_get_ex(resp, "name", &v) ?
-				       json_object_get_string(v) : ref);
+	out_string("device", "%s",
+		   json_object_object_get_ex(resp, "name", &v)
+			   ? json_object_get_string(v)
+			   : ref);
 	out_string("status", " is %s", reg_dev_status_name(to));
 	out_int("evicted", "; %" PRId64 " gate entries evicted",
-		json_object_object_get_ex(resp, "evicted", &v) ?
-			json_object_get_int64(v) : 0);
+		json_object_object_get_ex(resp, "evicted", &v)
+			? json_object_get_int64(v)
+			: 0);
 	out_int("flows", ", %" PRId64 " flows cut",
-		json_object_object_get_ex(resp, "flows", &v) ?
-			json_object_get_int64(v) : 0);
+		json_object_object_get_ex(resp, "flows", &v)
+			? json_object_get_int64(v)
+			: 0);
 	out_bool("daemon", " (by trustpointd)\n", true);
 	out_close_object();
 	out_flush();
@@ -402,8 +405,8 @@ static int change_status(const char *ref, enum reg_dev_status to, int reason,
 		if (err)
 			p_err("cannot set %s to %s: %s", d.name,
 			      reg_dev_status_name(to),
-			      err == -EPERM ? "not allowed from its status" :
-					      reg_strerror(err));
+			      err == -EPERM ? "not allowed from its status"
+					    : reg_strerror(err));
 	}
 	reg_close(r);
 	if (!err && to != REG_DEV_ACTIVE) {
@@ -440,7 +443,7 @@ static int do_activate(int argc, char **argv)
 
 static int do_quarantine(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "reason" } };
+	struct kwarg kw[] = {{"reason"}};
 
 	if (argc < 1 || kw_parse(argc - 1, argv + 1, kw, 1)) {
 		if (argc < 1)
@@ -453,7 +456,7 @@ static int do_quarantine(int argc, char **argv)
 
 static int do_revoke(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "reason" } };
+	struct kwarg kw[] = {{"reason"}};
 	int reason = REG_REASON_UNSPECIFIED;
 
 	if (argc < 1 || kw_parse(argc - 1, argv + 1, kw, 1)) {
@@ -486,8 +489,9 @@ static int do_delete(int argc, char **argv)
 		err = reg_device_delete(r, d.id, actor());
 		if (err)
 			p_err("cannot delete %s: %s", d.name,
-			      err == -EPERM ? "it has good certificates: revoke it first" :
-					      reg_strerror(err));
+			      err == -EPERM
+				      ? "it has good certificates: revoke it first"
+				      : reg_strerror(err));
 	}
 	reg_close(r);
 	if (!err && evict_device(d.id) < 0)
@@ -514,7 +518,7 @@ static void on_record(const char *kind, const char *name, int changed,
 
 static int do_import(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "dry-run", .flag = true } };
+	struct kwarg kw[] = {{"dry-run", .flag = true}};
 	struct import_stats st = {};
 	char err[IMPORT_ERR_LEN] = "";
 	struct registry *r;
@@ -544,17 +548,17 @@ static int do_import(int argc, char **argv)
 int do_device(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "list", do_list },
-		{ "show", do_show },
-		{ "add", do_add },
-		{ "set", do_set },
-		{ "enroll", do_enroll },
-		{ "activate", do_activate },
-		{ "quarantine", do_quarantine },
-		{ "revoke", do_revoke },
-		{ "delete", do_delete },
-		{ "import", do_import },
-		{ 0 },
+		{"list", do_list},
+		{"show", do_show},
+		{"add", do_add},
+		{"set", do_set},
+		{"enroll", do_enroll},
+		{"activate", do_activate},
+		{"quarantine", do_quarantine},
+		{"revoke", do_revoke},
+		{"delete", do_delete},
+		{"import", do_import},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

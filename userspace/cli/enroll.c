@@ -56,8 +56,8 @@ static int record_cert(struct registry *r, struct ca *ca,
 	err = reg_cert_add(r, &c, actor());
 	if (err)
 		p_err("cannot record the certificate of %s: %s", d->name,
-		      err == -EPERM ? "the device is quarantined or revoked" :
-				      strerror(-err));
+		      err == -EPERM ? "the device is quarantined or revoked"
+				    : strerror(-err));
 	return err;
 }
 
@@ -112,8 +112,9 @@ static int enroll_csr(struct registry *r, struct ca *ca, struct reg_device *d,
 		      const char *csr_path, const char *days_s,
 		      const char *out_path, struct ca_issued *is)
 {
-	struct ca_device_req req = { .name = cert_cn(d), .uuid = d->uuid,
-				     .ocsp_url = config()->ocsp_url };
+	struct ca_device_req req = {.name = cert_cn(d),
+				    .uuid = d->uuid,
+				    .ocsp_url = config()->ocsp_url};
 	char err[CA_ERR_LEN] = "", *pem = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len, pem_len;
@@ -189,8 +190,9 @@ static int enroll_genkey(struct registry *r, struct ca *ca,
 			 const char *days_s, const char *dir,
 			 const char *p12_pwfile, struct ca_issued *is)
 {
-	struct ca_device_req req = { .name = cert_cn(d), .uuid = d->uuid,
-				     .ocsp_url = config()->ocsp_url };
+	struct ca_device_req req = {.name = cert_cn(d),
+				    .uuid = d->uuid,
+				    .ocsp_url = config()->ocsp_url};
 	char key_path[PATH_MAX], crt_path[PATH_MAX], p12_path[PATH_MAX];
 	char ca_path[PATH_MAX], err[CA_ERR_LEN] = "";
 	char *key = NULL, *pem = NULL, *ca_pem = NULL, *pw = NULL;
@@ -266,9 +268,9 @@ out:
 
 int do_enroll(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "csr" },  { "genkey", .flag = true },
-			      { "days" }, { "out" },
-			      { "algo" }, { "p12" } };
+	struct kwarg kw[] = {{"csr"},  {"genkey", .flag = true},
+			     {"days"}, {"out"},
+			     {"algo"}, {"p12"}};
 	struct reg_device d = {};
 	struct ca_issued is = {};
 	struct registry *r;
@@ -292,8 +294,8 @@ int do_enroll(int argc, char **argv)
 	if (open_registry(&r))
 		return 1;
 	ret = get_device(r, argv[0], &d);
-	if (!ret && (d.status == REG_DEV_REVOKED ||
-		     d.status == REG_DEV_QUARANTINED)) {
+	if (!ret &&
+	    (d.status == REG_DEV_REVOKED || d.status == REG_DEV_QUARANTINED)) {
 		p_err("%s is %s: no certificate is issued to it", d.name,
 		      reg_dev_status_name(d.status));
 		ret = -EPERM;
@@ -337,7 +339,7 @@ static int collect_good(const struct reg_cert *c, void *ctx)
  */
 int do_renew(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "csr" }, { "days" }, { "out" }, { "old" } };
+	struct kwarg kw[] = {{"csr"}, {"days"}, {"out"}, {"old"}};
 	struct old_certs old = {};
 	struct reg_device d = {};
 	struct ca_issued is = {};

@@ -34,8 +34,7 @@ static int do_help(int argc, char **argv)
 		"       ECS JSON line.\n"
 		"       source gate: the gate's raw drop events from its ring buffer, as\n"
 		"       text or JSON lines. The ring has one reader: events printed here\n"
-		"       are consumed, so use it when no daemon runs.\n"
-		HELP_OPTIONS,
+		"       are consumed, so use it when no daemon runs.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -77,8 +76,10 @@ static int print_event(const struct tp_event *e, void *arg)
 		out_string("saddr", " %s", sa);
 		out_string("daddr", " > %s", da);
 		out_uint("proto", " proto %" PRIu64, e->l4proto);
-		out_uint("sport", e->sport ? " sport %" PRIu64 : NULL, e->sport);
-		out_uint("dport", e->dport ? " dport %" PRIu64 : NULL, e->dport);
+		out_uint("sport", e->sport ? " sport %" PRIu64 : NULL,
+			 e->sport);
+		out_uint("dport", e->dport ? " dport %" PRIu64 : NULL,
+			 e->dport);
 	}
 	out_uint("len", " len %" PRIu64 "\n", e->len);
 	out_close_object();
@@ -90,7 +91,7 @@ static int print_event(const struct tp_event *e, void *arg)
 
 static int do_tail(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "count" }, { "device" }, { "source" } };
+	struct kwarg kw[] = {{"count"}, {"device"}, {"source"}};
 	struct tail_ctx c = {};
 	struct gate_events *ev;
 	bool follow = false;
@@ -111,7 +112,8 @@ static int do_tail(int argc, char **argv)
 	}
 	if (kw_parse(nrest, rest, kw, 3))
 		return 1;
-	if (kw[2].val && strcmp(kw[2].val, "log") && strcmp(kw[2].val, "gate")) {
+	if (kw[2].val && strcmp(kw[2].val, "log") &&
+	    strcmp(kw[2].val, "gate")) {
 		p_err("source must be log or gate");
 		return 1;
 	}
@@ -166,8 +168,8 @@ static int do_tail(int argc, char **argv)
 int do_event(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "tail", do_tail },
-		{ 0 },
+		{"tail", do_tail},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

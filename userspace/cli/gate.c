@@ -22,8 +22,7 @@ static int do_help(int argc, char **argv)
 		"       attach loads the gate and pins one XDP link per interface under the\n"
 		"       bpffs directory; an interface already gated gets the new program in\n"
 		"       place. Pinned maps are reused, so identities survive. mode auto tries\n"
-		"       native XDP and falls back to generic, saying so.\n"
-		HELP_OPTIONS,
+		"       native XDP and falls back to generic, saying so.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -47,8 +46,9 @@ static void print_link(const struct gate_link *l, const char *verb)
 	if (l->replaced)
 		out_text(" (program replaced in place)");
 	if (verb[0])
-		out_bool("vlan_offload_off", l->vlan_offload_off ?
-					  " (VLAN rx offload turned off)" : NULL,
+		out_bool("vlan_offload_off",
+			 l->vlan_offload_off ? " (VLAN rx offload turned off)"
+					     : NULL,
 			 l->vlan_offload_off);
 	out_text("\n");
 	out_close_object();
@@ -86,7 +86,8 @@ static int parse_devs(int argc, char **argv, int *ifindex, const char **mode)
 		}
 		for (int i = 0; i < n; i++)
 			if (ifindex[i] == ifindex[n]) {
-				p_err("interface '%s' given twice", argv[a + 1]);
+				p_err("interface '%s' given twice",
+				      argv[a + 1]);
 				return -EINVAL;
 			}
 		n++;
@@ -122,15 +123,16 @@ static int do_attach(int argc, char **argv)
 	err = gate_attach(opts.bpffs, ifindex, n, mode, NULL, links);
 	if (err) {
 		p_err("attach failed: %s%s", strerror(-err),
-		      mode == GATE_MODE_NATIVE && err == -EOPNOTSUPP ?
-			      " (driver has no native XDP: try mode generic)" :
-			      "");
+		      mode == GATE_MODE_NATIVE && err == -EOPNOTSUPP
+			      ? " (driver has no native XDP: try mode generic)"
+			      : "");
 		return 1;
 	}
 	out_open_array(NULL);
 	for (int i = 0; i < n; i++) {
 		print_link(&links[i], "attached");
-		if (mode == GATE_MODE_AUTO && links[i].mode == GATE_MODE_GENERIC)
+		if (mode == GATE_MODE_AUTO &&
+		    links[i].mode == GATE_MODE_GENERIC)
 			p_warn("native XDP refused on ifindex %d: using generic XDP (slower)",
 			       links[i].ifindex);
 	}
@@ -240,10 +242,10 @@ static int do_show(int argc, char **argv)
 int do_gate(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show },
-		{ "attach", do_attach },
-		{ "detach", do_detach },
-		{ 0 },
+		{"show", do_show},
+		{"attach", do_attach},
+		{"detach", do_detach},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -29,8 +29,7 @@ static int do_help(int argc, char **argv)
 		"\n"
 		"       A frame from ADDR on IF (and VLAN) passes the gate only while the lease\n"
 		"       runs (default %2$d s) and only with source MAC. vlan is the inner tag,\n"
-		"       svlan the outer tag of a double-tagged frame.\n"
-		HELP_OPTIONS,
+		"       svlan the outer tag of a double-tagged frame.\n" HELP_OPTIONS,
 		bin_name, LEASE_DEFAULT);
 	return 0;
 }
@@ -39,7 +38,8 @@ static int do_help(int argc, char **argv)
 static int parse_key(const struct kwarg *kw, int n, struct tp_identity_key *k)
 {
 	const char *dev = kw_get(kw, n, "dev"), *ip = kw_get(kw, n, "ip");
-	const char *vlan = kw_get(kw, n, "vlan"), *svlan = kw_get(kw, n, "svlan");
+	const char *vlan = kw_get(kw, n, "vlan"),
+		   *svlan = kw_get(kw, n, "svlan");
 	uint64_t v;
 	int ifindex;
 
@@ -76,9 +76,8 @@ static int parse_key(const struct kwarg *kw, int n, struct tp_identity_key *k)
 
 static int do_add(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "dev" },   { "vlan" },	{ "svlan" },
-			      { "ip" },	   { "mac" },	{ "device" },
-			      { "group" }, { "lease" } };
+	struct kwarg kw[] = {{"dev"}, {"vlan"},	  {"svlan"}, {"ip"},
+			     {"mac"}, {"device"}, {"group"}, {"lease"}};
 	const int n = sizeof(kw) / sizeof(kw[0]);
 	struct tp_identity_key k;
 	struct tp_identity v = {};
@@ -155,7 +154,7 @@ done:
 
 static int do_del(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "dev" }, { "vlan" }, { "svlan" }, { "ip" } };
+	struct kwarg kw[] = {{"dev"}, {"vlan"}, {"svlan"}, {"ip"}};
 	struct json_object *resp;
 	struct tp_identity_key k;
 	struct tp_gate *g;
@@ -239,7 +238,7 @@ static int print_identity(const struct tp_identity_key *k,
 static int parse_device_filter(int argc, char **argv, __u64 *id,
 			       const __u64 **filter)
 {
-	struct kwarg kw[] = { { "device" } };
+	struct kwarg kw[] = {{"device"}};
 	uint64_t v;
 
 	*filter = NULL;
@@ -323,11 +322,11 @@ done:
 int do_identity(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "list", do_list },
-		{ "add", do_add },
-		{ "del", do_del },
-		{ "flush", do_flush },
-		{ 0 },
+		{"list", do_list},
+		{"add", do_add},
+		{"del", do_del},
+		{"flush", do_flush},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -44,7 +44,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 		if (!strncmp(c->name, argv[0], strlen(argv[0]))) {
 			match = c;
 			nmatch++;
-			strncat(others, " ", sizeof(others) - strlen(others) - 1);
+			strncat(others, " ",
+				sizeof(others) - strlen(others) - 1);
 			strncat(others, c->name,
 				sizeof(others) - strlen(others) - 1);
 		}
@@ -158,8 +159,7 @@ static int do_help(int argc, char **argv)
 		"       %s version\n"
 		"\n"
 		"       OBJECT := { device | user | ca | cert | session | gate | identity |\n"
-		"                   bootstrap | stats | event | probe | map }\n"
-		HELP_OPTIONS
+		"                   bootstrap | stats | event | probe | map }\n" HELP_OPTIONS
 		"              -V|--version\n",
 		bin_name, bin_name);
 	return 0;
@@ -181,21 +181,21 @@ static int do_version(int argc, char **argv)
 }
 
 static const struct cmd objects[] = {
-	{ "help", do_help },
-	{ "gate", do_gate },
-	{ "identity", do_identity },
-	{ "bootstrap", do_bootstrap },
-	{ "stats", do_stats },
-	{ "event", do_event },
-	{ "probe", do_probe },
-	{ "map", do_map },
-	{ "device", do_device },
-	{ "user", do_user },
-	{ "ca", do_ca },
-	{ "cert", do_cert },
-	{ "session", do_session },
-	{ "version", do_version },
-	{ 0 },
+	{"help", do_help},
+	{"gate", do_gate},
+	{"identity", do_identity},
+	{"bootstrap", do_bootstrap},
+	{"stats", do_stats},
+	{"event", do_event},
+	{"probe", do_probe},
+	{"map", do_map},
+	{"device", do_device},
+	{"user", do_user},
+	{"ca", do_ca},
+	{"cert", do_cert},
+	{"session", do_session},
+	{"version", do_version},
+	{0},
 };
 
 /*

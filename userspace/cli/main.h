@@ -37,8 +37,8 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 	       int (*help)(int argc, char **argv));
 
 /* Options every object's help text lists. */
-#define HELP_OPTIONS                                                          \
-	"       OPTIONS := { -j|--json [-p|--pretty] | -d|--debug |\n"       \
+#define HELP_OPTIONS                                                                     \
+	"       OPTIONS := { -j|--json [-p|--pretty] | -d|--debug |\n"                   \
 	"                    -c|--config FILE | -B|--bpffs DIR | -S|--state-dir DIR |\n" \
 	"                    -s|--socket PATH }\n"
 

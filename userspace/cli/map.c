@@ -14,8 +14,7 @@ static int do_help(int argc, char **argv)
 		"Usage: %1$s map show\n"
 		"\n"
 		"       Pinned maps under the bpffs directory; dump one with\n"
-		"       'bpftool map dump pinned DIR/NAME'.\n"
-		HELP_OPTIONS,
+		"       'bpftool map dump pinned DIR/NAME'.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -59,8 +58,8 @@ static int do_show(int argc, char **argv)
 int do_map(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show },
-		{ 0 },
+		{"show", do_show},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -32,13 +32,13 @@ static int probe_help(void)
 		"       %s probe help\n"
 		"\n"
 		"       Ask the running kernel whether it has everything the\n"
-		"       XDP gate needs (kernel " TP_MIN_KERNEL " or later), without\n"
+		"       XDP gate needs (kernel " TP_MIN_KERNEL
+		" or later), without\n"
 		"       loading a module or touching a host interface. With\n"
 		"       dev IF, also report whether IF's driver has native XDP\n"
 		"       (yes|no|unknown); generic XDP is the fallback. Exit\n"
 		"       status 1 names what is missing.\n"
-		"\n"
-		HELP_OPTIONS,
+		"\n" HELP_OPTIONS,
 		bin_name, bin_name);
 	return 0;
 }

@@ -13,8 +13,7 @@ static int do_help(int argc, char **argv)
 		"\n"
 		"       Packets and bytes per verdict reason, summed over CPUs, and the\n"
 		"       drop-event counters (emitted, suppressed by the per-source limit,\n"
-		"       lost to a full ring buffer).\n"
-		HELP_OPTIONS,
+		"       lost to a full ring buffer).\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -73,8 +72,8 @@ static int do_show(int argc, char **argv)
 int do_stats(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show },
-		{ 0 },
+		{"show", do_show},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -23,8 +23,7 @@ static int do_help(int argc, char **argv)
 		"                        [bind DN password-file FILE] [timeout SECS] [dry-run]\n"
 		"\n"
 		"       An LDAP import reads uid, cn and mail; it is idempotent and runs in\n"
-		"       one transaction. dry-run reports what would change.\n"
-		HELP_OPTIONS,
+		"       one transaction. dry-run reports what would change.\n" HELP_OPTIONS,
 		bin_name);
 	return 0;
 }
@@ -101,7 +100,7 @@ static int do_show(int argc, char **argv)
 
 static int do_add(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "name" }, { "email" } };
+	struct kwarg kw[] = {{"name"}, {"email"}};
 	struct reg_user u = {};
 	struct registry *r;
 	int err;
@@ -122,9 +121,9 @@ static int do_add(int argc, char **argv)
 	reg_close(r);
 	if (err) {
 		p_err("cannot add user '%.128s': %s", argv[0],
-		      err == -EEXIST ? "it exists" :
-		      err == -EINVAL ? "invalid value" :
-				       strerror(-err));
+		      err == -EEXIST   ? "it exists"
+		      : err == -EINVAL ? "invalid value"
+				       : strerror(-err));
 		return 1;
 	}
 	out_open_object(NULL);
@@ -140,7 +139,8 @@ static int set_disabled(int argc, char **argv, bool disabled)
 	int err;
 
 	if (argc != 1) {
-		p_err("usage: user %s ACCOUNT", disabled ? "disable" : "enable");
+		p_err("usage: user %s ACCOUNT",
+		      disabled ? "disable" : "enable");
 		return 1;
 	}
 	if (open_registry(&r))
@@ -212,9 +212,9 @@ void print_import_stats(const struct import_stats *st, bool dry_run)
 
 static int do_import(int argc, char **argv)
 {
-	struct kwarg kw[] = { { "base" },    { "filter" },
-			      { "bind" },    { "password-file" },
-			      { "timeout" }, { "dry-run", .flag = true } };
+	struct kwarg kw[] = {{"base"},	  {"filter"},
+			     {"bind"},	  {"password-file"},
+			     {"timeout"}, {"dry-run", .flag = true}};
 	struct ldap_import o = {};
 	struct import_stats st = {};
 	char err[IMPORT_ERR_LEN] = "";
@@ -250,8 +250,7 @@ static int do_import(int argc, char **argv)
 		return 1;
 	out_open_object(NULL);
 	out_open_array("records");
-	ret = import_ldap(r, &o, kw[5].set, actor(), on_record, NULL, &st,
-			  err);
+	ret = import_ldap(r, &o, kw[5].set, actor(), on_record, NULL, &st, err);
 	reg_close(r);
 	if (ret) {
 		p_err("LDAP import failed: %s", err[0] ? err : strerror(-ret));
@@ -264,13 +263,13 @@ static int do_import(int argc, char **argv)
 int do_user(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "list", do_list },
-		{ "show", do_show },
-		{ "add", do_add },
-		{ "disable", do_disable },
-		{ "enable", do_enable },
-		{ "import", do_import },
-		{ 0 },
+		{"list", do_list},
+		{"show", do_show},
+		{"add", do_add},
+		{"disable", do_disable},
+		{"enable", do_enable},
+		{"import", do_import},
+		{0},
 	};
 
 	return cmd_select(cmds, argc, argv, do_help);

@@ -60,7 +60,8 @@ int api_init(void)
 		log_msg("http: token file %s is not a regular file", path);
 		err = -EINVAL;
 	} else if (st.st_mode & 077) {
-		/* like ssh with a private key: a readable secret is no secret */
+		/* like ssh with a private key: a readable secret is no secret
+		 */
 		log_msg("http: token file %s is mode %04o: group and other must have no access (0600)",
 			path, st.st_mode & 07777);
 		err = -EPERM;
@@ -171,11 +172,10 @@ static struct json_object *device_obj(const struct reg_device *d)
 	json_object_object_add(o, "id", json_object_new_int64(d->id));
 	json_object_object_add(o, "uuid", json_object_new_string(d->uuid));
 	json_object_object_add(o, "name", json_object_new_string(d->name));
-	json_object_object_add(o, "owner",
-			       json_object_new_string(d->owner ? d->owner : ""));
-	json_object_object_add(o, "group",
-			       d->group ? json_object_new_string(d->group)
-					: NULL);
+	json_object_object_add(
+		o, "owner", json_object_new_string(d->owner ? d->owner : ""));
+	json_object_object_add(
+		o, "group", d->group ? json_object_new_string(d->group) : NULL);
 	json_object_object_add(
 		o, "status",
 		json_object_new_string(reg_dev_status_name(d->status)));
@@ -184,8 +184,9 @@ static struct json_object *device_obj(const struct reg_device *d)
 	json_object_object_add(o, "updated", json_object_new_int64(d->updated));
 	p = json_object_new_object();
 	for (size_t i = 0; i < d->nprops; i++)
-		json_object_object_add(p, d->props[i].key,
-				       json_object_new_string(d->props[i].value));
+		json_object_object_add(
+			p, d->props[i].key,
+			json_object_new_string(d->props[i].value));
 	json_object_object_add(o, "properties", p);
 	return o;
 }
@@ -203,16 +204,16 @@ static int cert_cb(const struct reg_cert *c, void *ctx)
 
 	json_object_object_add(o, "serial", json_object_new_string(c->serial));
 	json_object_object_add(o, "issuer", json_object_new_string(c->issuer));
-	json_object_object_add(o, "subject",
-			       json_object_new_string(c->subject ? c->subject
-								 : ""));
+	json_object_object_add(
+		o, "subject",
+		json_object_new_string(c->subject ? c->subject : ""));
 	json_object_object_add(o, "not_before",
 			       json_object_new_int64(c->not_before));
 	json_object_object_add(o, "not_after",
 			       json_object_new_int64(c->not_after));
-	json_object_object_add(o, "status",
-			       json_object_new_string(revoked ? "revoked"
-							      : "good"));
+	json_object_object_add(
+		o, "status",
+		json_object_new_string(revoked ? "revoked" : "good"));
 	if (revoked) {
 		json_object_object_add(o, "revoked_at",
 				       json_object_new_int64(c->revoked_at));
@@ -243,8 +244,8 @@ static struct json_object *sessions_of(int64_t id)
 				       json_object_new_int64(s->since));
 		json_object_object_add(
 			o, "state",
-			json_object_new_string(s->state == S_GRACE ? "grace"
-								   : "connected"));
+			json_object_new_string(
+				s->state == S_GRACE ? "grace" : "connected"));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -344,16 +345,18 @@ static unsigned int do_action(const char *ref, const char *action,
 	if (!opt_str(req, "reason", &reason)) {
 		json_object_put(req);
 		snprintf(detail, dlen, "bad reason");
-		*resp = error_obj("'reason' must be a string of at most %d bytes",
-				  REASON_MAX);
+		*resp = error_obj(
+			"'reason' must be a string of at most %d bytes",
+			REASON_MAX);
 		return 400;
 	}
 	ret = reg_device_get(tpd->reg, ref, &d);
 	if (ret) {
 		json_object_put(req);
 		snprintf(detail, dlen, "no device '%.64s'", ref);
-		*resp = error_obj(ret == -ENOENT ? "no device '%.64s'"
-						 : "registry error reading '%.64s'",
+		*resp = error_obj(ret == -ENOENT
+					  ? "no device '%.64s'"
+					  : "registry error reading '%.64s'",
 				  ref);
 		return reg_status(ret);
 	}
@@ -417,8 +420,8 @@ static bool split_path(const char *url, char *id, size_t idlen, char *action,
 	return true;
 }
 
-unsigned int api_handle(const char *method, const char *url,
-			const char *body, size_t len, const char *actor,
+unsigned int api_handle(const char *method, const char *url, const char *body,
+			size_t len, const char *actor,
 			struct json_object **resp)
 {
 	char id[REG_STR_MAX + 1], action[32], detail[400] = "";
@@ -444,15 +447,18 @@ unsigned int api_handle(const char *method, const char *url,
 			if (err) {
 				json_object_put(a);
 				*resp = error_obj("registry error");
-				status = reg_status(err == -ENOENT ? -EIO : err);
+				status =
+					reg_status(err == -ENOENT ? -EIO : err);
 			} else {
 				*resp = a;
 				status = 200;
 			}
 		} else if ((err = reg_device_get(tpd->reg, id, &d))) {
-			*resp = error_obj(err == -ENOENT ? "no device '%.64s'"
-							 : "registry error reading '%.64s'",
-					  id);
+			*resp = error_obj(
+				err == -ENOENT
+					? "no device '%.64s'"
+					: "registry error reading '%.64s'",
+				id);
 			status = reg_status(err);
 		} else {
 			struct json_object *o = device_obj(&d),
@@ -460,7 +466,8 @@ unsigned int api_handle(const char *method, const char *url,
 
 			reg_cert_foreach(tpd->reg, d.id, cert_cb, certs);
 			json_object_object_add(o, "certificates", certs);
-			json_object_object_add(o, "sessions", sessions_of(d.id));
+			json_object_object_add(o, "sessions",
+					       sessions_of(d.id));
 			reg_device_free(&d);
 			*resp = o;
 			status = 200;

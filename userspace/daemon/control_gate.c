@@ -47,17 +47,19 @@ static struct json_object *identity_add(struct json_object *req)
 
 		reg_device_free(&d);
 		if (cut)
-			return result(-EPERM,
-				      "the device is revoked or quarantined in the registry",
-				      0);
+			return result(
+				-EPERM,
+				"the device is revoked or quarantined in the registry",
+				0);
 	}
 	v.expires_ns = gate_now_ns() + lease * 1000000000ULL;
 	err = gate_identity_add(tpd->gate, &k, &v);
 	if (!err)
 		log_msg("static identity added for device %llu by operator",
 			(unsigned long long)v.device_id);
-	return result(err, err == -ENOSPC ? "no free device slot" :
-				       strerror(-err), 0);
+	return result(err,
+		      err == -ENOSPC ? "no free device slot" : strerror(-err),
+		      0);
 }
 
 static struct json_object *identity_del(struct json_object *req)
@@ -100,17 +102,17 @@ static struct json_object *bootstrap_change(struct json_object *req, bool add)
 
 	if (ctl_bootstrap_parse(req, &k, &why))
 		return result(-EINVAL, why, 0);
-	err = add ? gate_bootstrap_add(tpd->gate, &k) :
-		    gate_bootstrap_del(tpd->gate, &k);
+	err = add ? gate_bootstrap_add(tpd->gate, &k)
+		  : gate_bootstrap_del(tpd->gate, &k);
 	return result(err, err == -ENOENT ? "no such endpoint" : strerror(-err),
 		      0);
 }
 
 struct json_object *control_gate_cmd(const char *cmd, struct json_object *req)
 {
-	static const char *const cmds[] = { "identity.add", "identity.del",
-					    "identity.flush", "bootstrap.add",
-					    "bootstrap.del" };
+	static const char *const cmds[] = {"identity.add", "identity.del",
+					   "identity.flush", "bootstrap.add",
+					   "bootstrap.del"};
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

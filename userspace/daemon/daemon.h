@@ -153,7 +153,7 @@ struct daemon {
 	struct timer gev_timer;
 	struct ev http_ev;
 	struct timer http_timer;
-	struct ca *ca;		   /* for OCSP; NULL: /ocsp internalError */
+	struct ca *ca; /* for OCSP; NULL: /ocsp internalError */
 	struct ocsp_responder *ocsp;
 	struct tp_stats stats;
 };
@@ -280,9 +280,9 @@ void gate_drops_start(void);
  * from d's status (nothing changed), or another -errno. out receives the
  * response members.
  */
-int policy_set_trust(const struct reg_device *d, int score,
-		     const char *reason, const char *actor,
-		     struct json_object *out, char *err, size_t errlen);
+int policy_set_trust(const struct reg_device *d, int score, const char *reason,
+		     const char *actor, struct json_object *out, char *err,
+		     size_t errlen);
 /* Compare a posture report with the enrolled properties; act on drift. */
 void policy_posture(struct session *s, const struct proto_posture *p);
 
@@ -299,8 +299,8 @@ bool api_token_ok(const char *authorization);
  * Handle one /v1 call with its (complete, bounded) body. Returns the HTTP
  * status and sets *resp (a JSON object, the caller's).
  */
-unsigned int api_handle(const char *method, const char *url,
-			const char *body, size_t len, const char *actor,
+unsigned int api_handle(const char *method, const char *url, const char *body,
+			size_t len, const char *actor,
 			struct json_object **resp);
 void api_audit(const char *actor, const char *method, const char *url,
 	       unsigned int status, const char *detail);

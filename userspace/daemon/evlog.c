@@ -222,7 +222,8 @@ static int on_drop(const struct tp_event *e, void *ctx)
 		ip_format(e->family, e->saddr, w.ip);
 		ip_format(e->family, e->daddr, dst);
 		memcpy(k.addr, e->saddr, 16);
-		/* a bound source: whose it is (a spoofer shows as drop-mac-mismatch) */
+		/* a bound source: whose it is (a spoofer shows as
+		 * drop-mac-mismatch) */
 		if (tpd->gate && !gate_identity_get(tpd->gate, &k, &v))
 			device = v.device_id;
 		f[n++] = (struct ev_field){"destination_ip", dst, 0};

@@ -87,8 +87,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned int status,
 	return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c,
-				  unsigned int status, const char *msg)
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned int status,
+				  const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -150,7 +150,8 @@ static enum MHD_Result ocsp_answer(struct MHD_Connection *c, const char *url,
 
 	if (!strcmp(method, "POST")) {
 		if (strcmp(url, "/ocsp"))
-			return send_error(c, MHD_HTTP_NOT_FOUND, "no such path");
+			return send_error(c, MHD_HTTP_NOT_FOUND,
+					  "no such path");
 		/* RFC 5019 wants the type; a client without it gets an answer
 		 * all the same when the body parses */
 		(void)type;
@@ -169,8 +170,8 @@ static enum MHD_Result ocsp_answer(struct MHD_Connection *c, const char *url,
 						       ocsp_status, NULL, &resp,
 						       &resp_len, &st)
 					: ocsp_encode_error(
-						  OCSP_RESP_INTERNAL_ERROR, &resp,
-						  &resp_len);
+						  OCSP_RESP_INTERNAL_ERROR,
+						  &resp, &resp_len);
 		free(der);
 	} else {
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -202,8 +203,8 @@ static enum route route_of(const char *url)
 
 static void peer_of(struct MHD_Connection *c, char *buf, size_t len)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-		c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char ip[INET6_ADDRSTRLEN] = "?";
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
@@ -421,11 +422,11 @@ int http_init(void)
 	mhd = MHD_start_daemon(
 		flags, l->port, NULL, NULL, on_request, NULL,
 		/* first, so that MHD logs nothing before it is set */
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNS_MAX,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)HTTP_CONNS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, NULL, MHD_OPTION_END);
 	if (!mhd) {
 		log_msg("http: cannot listen on %s", name);
 		api_exit();

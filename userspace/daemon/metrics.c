@@ -19,8 +19,7 @@
 #include "lib/gate.h"
 #include "lib/registry.h"
 
-static void head(FILE *f, const char *name, const char *type,
-		 const char *help)
+static void head(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -74,7 +73,8 @@ static void gate_metrics(FILE *f)
 	     "Drop events of the gate's ring buffer path, by result.");
 	if (up && !gate_evstats(tpd->gate, ev))
 		for (int i = 0; i < TP_EV_MAX; i++)
-			fprintf(f, "tp_gate_drop_events_total{result=\"%s\"} %llu\n",
+			fprintf(f,
+				"tp_gate_drop_events_total{result=\"%s\"} %llu\n",
 				ev_names[i], (unsigned long long)ev[i]);
 	head(f, "tp_gate_drop_events_read_total", "counter",
 	     "Drop events the daemon read from the ring buffer.");

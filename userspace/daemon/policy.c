@@ -77,14 +77,15 @@ static int apply(const struct reg_device *d, int score, int target,
 	int ret;
 
 	if (d->status == REG_DEV_REVOKED) {
-		snprintf(err, errlen, "%s is revoked: a revoked device stays revoked",
+		snprintf(err, errlen,
+			 "%s is revoked: a revoked device stays revoked",
 			 d->name);
 		return -EPERM;
 	}
 	if (target >= 0 && strictness(target) <= strictness(d->status))
 		target = -1;
-	snprintf(detail, sizeof(detail), "trust %d -> %d: %s", d->trust,
-		 score, why);
+	snprintf(detail, sizeof(detail), "trust %d -> %d: %s", d->trust, score,
+		 why);
 	ret = reg_begin(tpd->reg);
 	if (ret) {
 		snprintf(err, errlen, "registry busy");
@@ -108,7 +109,8 @@ static int apply(const struct reg_device *d, int score, int target,
 	}
 	trust_event(d, d->trust, score, why, actor);
 	if (out) {
-		json_object_object_add(out, "trust", json_object_new_int(score));
+		json_object_object_add(out, "trust",
+				       json_object_new_int(score));
 		json_object_object_add(out, "trust_was",
 				       json_object_new_int(d->trust));
 	}
@@ -126,9 +128,9 @@ static int apply(const struct reg_device *d, int score, int target,
 	return 0;
 }
 
-int policy_set_trust(const struct reg_device *d, int score,
-		     const char *reason, const char *actor,
-		     struct json_object *out, char *err, size_t errlen)
+int policy_set_trust(const struct reg_device *d, int score, const char *reason,
+		     const char *actor, struct json_object *out, char *err,
+		     size_t errlen)
 {
 	if (score < 0 || score > 100) {
 		snprintf(err, errlen, "score must be 0..100");
@@ -177,8 +179,8 @@ static void drift_add(struct drift *dr, unsigned int weight, const char *key,
 
 	dr->penalty += weight;
 	snprintf(dr->what + len, sizeof(dr->what) - len,
-		 "%s%s: enrolled '%.48s', reported '%.48s'", dr->n++ ? "; " : "",
-		 key, enrolled, seen);
+		 "%s%s: enrolled '%.48s', reported '%.48s'",
+		 dr->n++ ? "; " : "", key, enrolled, seen);
 }
 
 void policy_posture(struct session *s, const struct proto_posture *p)
@@ -217,8 +219,8 @@ void policy_posture(struct session *s, const struct proto_posture *p)
 	{
 		struct ev_field f[] = {{"penalty", NULL, dr.penalty},
 				       {"trust_to", NULL, score},
-				       {"drift_action", drift_action_name(
-							       pc->drift_action),
+				       {"drift_action",
+					drift_action_name(pc->drift_action),
 					0}};
 		struct ev_record r = {
 			.action = "posture-drift",
@@ -238,8 +240,9 @@ void policy_posture(struct session *s, const struct proto_posture *p)
 	log_msg("device %s: posture drift (%s): trust %d -> %d, %s", d.name,
 		dr.what, d.trust, score, drift_action_name(pc->drift_action));
 	target = pc->drift_action == TP_DRIFT_QUARANTINE ? REG_DEV_QUARANTINED
-		 : pc->drift_action == TP_DRIFT_REVOKE	 ? REG_DEV_REVOKED
-							 : threshold_status(score);
+		 : pc->drift_action == TP_DRIFT_REVOKE
+			 ? REG_DEV_REVOKED
+			 : threshold_status(score);
 	if (apply(&d, score, target, dr.what, "policy:posture-drift", NULL, err,
 		  sizeof(err)))
 		log_msg("device %s: posture drift: %s", d.name, err);

@@ -176,8 +176,7 @@ void device_status_done(const struct reg_device *d, int status,
 	where_of_device(d->id, &w);
 	/* 2-4 */
 	if (status != REG_DEV_ACTIVE)
-		cut_steps(d->id,
-			  reason ? reason : reg_dev_status_name(status),
+		cut_steps(d->id, reason ? reason : reg_dev_status_name(status),
 			  &evicted, &flows);
 	if (status == REG_DEV_REVOKED)
 		tpd->stats.revocations++;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define MAC_STRLEN 18 /* "xx:xx:xx:xx:xx:xx" + NUL */
-#define IP_STRLEN 46 /* INET6_ADDRSTRLEN */
+#define IP_STRLEN 46  /* INET6_ADDRSTRLEN */
 
 /* "02:00:00:00:00:11" (also '-' separated); -EINVAL otherwise. */
 int mac_parse(const char *s, uint8_t mac[6]);

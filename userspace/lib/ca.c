@@ -195,7 +195,7 @@ out:
 int ca_init(const char *dir, enum ca_algo algo, const char *subject,
 	    unsigned int days, bool force, char err[CA_ERR_LEN])
 {
-	struct ca_key key = { 0 };
+	struct ca_key key = {0};
 	uint8_t *der = NULL;
 	size_t der_len;
 	Cert *cert = NULL;
@@ -221,7 +221,8 @@ int ca_init(const char *dir, enum ca_algo algo, const char *subject,
 	if (ret)
 		goto out_cert;
 	if (!force && ca_exists(dir)) {
-		ca_errf(err, "a CA already exists in %.100s (force replaces it)",
+		ca_errf(err,
+			"a CA already exists in %.100s (force replaces it)",
 			dir);
 		ret = -EEXIST;
 		goto out_cert;
@@ -249,9 +250,9 @@ out_cert:
 }
 
 bool ca_key_matches_cert(struct ca_key *key, const uint8_t *cert,
-			size_t cert_len)
+			 size_t cert_len)
 {
-	struct der d = { cert, cert + cert_len }, c, tbs, spki;
+	struct der d = {cert, cert + cert_len}, c, tbs, spki;
 	uint8_t pub[1200];
 	size_t pub_len = sizeof(pub);
 	int i;
@@ -260,7 +261,8 @@ bool ca_key_matches_cert(struct ca_key *key, const uint8_t *cert,
 		return false;
 	if (der_peek(&tbs, 0xa0))
 		der_get(&tbs, 0xa0, NULL, NULL);
-	for (i = 0; i < 5; i++) /* serial, signature, issuer, validity, subject */
+	for (i = 0; i < 5;
+	     i++) /* serial, signature, issuer, validity, subject */
 		if (der_get(&tbs, -1, NULL, NULL))
 			return false;
 	spki.p = tbs.p;
@@ -295,7 +297,8 @@ static int read_chain(const char *path, char **chain, size_t *chain_len,
 		ret = ret ?: ca_cert_describe(der, der_len, &info, err);
 		if (ret) {
 			if (!err[0])
-				ca_errf(err, "chain certificate %d is malformed",
+				ca_errf(err,
+					"chain certificate %d is malformed",
 					n + 1);
 			free(der);
 			goto fail;
@@ -336,7 +339,7 @@ int ca_import(const char *dir, const char *cert_file, const char *key_file,
 	uint8_t *buf = NULL, *der = NULL;
 	size_t len = 0, der_len = 0, chain_len = 0;
 	struct ca_cert_info info;
-	struct ca_key key = { 0 };
+	struct ca_key key = {0};
 	char *chain = NULL;
 	int ret;
 
@@ -352,8 +355,10 @@ int ca_import(const char *dir, const char *cert_file, const char *key_file,
 	if (ret)
 		goto out;
 	if (!info.is_ca) {
-		ca_errf(err, "%.100s is not a CA certificate (no basicConstraints "
-			     "CA:TRUE)", cert_file);
+		ca_errf(err,
+			"%.100s is not a CA certificate (no basicConstraints "
+			"CA:TRUE)",
+			cert_file);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -385,7 +390,8 @@ int ca_import(const char *dir, const char *cert_file, const char *key_file,
 	if (ret)
 		goto out;
 	if (!force && ca_exists(dir)) {
-		ca_errf(err, "a CA already exists in %.100s (force replaces it)",
+		ca_errf(err,
+			"a CA already exists in %.100s (force replaces it)",
 			dir);
 		ret = -EEXIST;
 		goto out;
@@ -431,8 +437,9 @@ int ca_load(const char *dir, struct ca **cap, char err[CA_ERR_LEN])
 		goto fail;
 	}
 	if (st.st_mode & 077) {
-		ca_errf(err, "%.100s is open to others (mode %04o): chmod 600 it",
-			p, st.st_mode & 07777);
+		ca_errf(err,
+			"%.100s is open to others (mode %04o): chmod 600 it", p,
+			st.st_mode & 07777);
 		ret = -EPERM;
 		goto fail;
 	}

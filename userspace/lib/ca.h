@@ -50,11 +50,12 @@ void ca_free(struct ca *ca); /* wipes the key */
 struct ca_cert_info {
 	char subject[CA_DN_MAX];
 	char issuer[CA_DN_MAX];
-	char serial[65]; /* lower-case hex */
+	char serial[65];	       /* lower-case hex */
 	int64_t not_before, not_after; /* unix seconds */
-	char key_algo[16]; /* "ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048", ... */
-	char ski[65]; /* hex, "" when absent */
-	char sha256[65]; /* fingerprint of the DER */
+	char key_algo[16]; /* "ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048",
+			      ... */
+	char ski[65];	   /* hex, "" when absent */
+	char sha256[65];   /* fingerprint of the DER */
 	bool is_ca;
 };
 /* Describe any certificate (PEM or DER). */
@@ -73,9 +74,9 @@ struct ca_issued {
 void ca_issued_free(struct ca_issued *c);
 
 struct ca_device_req {
-	const char *name; /* CN */
-	const char *uuid; /* SAN URI urn:trustpoint:device:<uuid> */
-	unsigned int days; /* 0: CA_DEVICE_DAYS_DEFAULT */
+	const char *name;     /* CN */
+	const char *uuid;     /* SAN URI urn:trustpoint:device:<uuid> */
+	unsigned int days;    /* 0: CA_DEVICE_DAYS_DEFAULT */
 	const char *ocsp_url; /* AIA OCSP, NULL for none */
 };
 
@@ -87,8 +88,8 @@ struct ca_device_req {
  * The CSR's subject is not copied: the registry decides the name.
  */
 int ca_issue_from_csr(struct ca *ca, const struct ca_device_req *req,
-		      const uint8_t *csr, size_t csr_len,
-		      struct ca_issued *out, char err[CA_ERR_LEN]);
+		      const uint8_t *csr, size_t csr_len, struct ca_issued *out,
+		      char err[CA_ERR_LEN]);
 /*
  * Make a key of algo and a certificate for it; *key_pem (PKCS#8 PEM,
  * malloc'd) goes to the caller, who writes it once and wipes it with

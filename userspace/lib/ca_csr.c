@@ -21,7 +21,7 @@
 static int csr_spki(const uint8_t *der, size_t len, struct der *spki,
 		    char err[CA_ERR_LEN])
 {
-	struct der d = { der, der + len }, req, info, tmp;
+	struct der d = {der, der + len}, req, info, tmp;
 
 	if (der_get(&d, 0x30, NULL, &req) || d.p != d.end ||
 	    der_get(&req, 0x30, NULL, &info)) {
@@ -30,16 +30,19 @@ static int csr_spki(const uint8_t *der, size_t len, struct der *spki,
 	}
 	/* A certificate's TBS starts with its [0] version. */
 	if (der_peek(&info, 0xa0)) {
-		ca_errf(err, "this is a certificate, not a certificate request");
+		ca_errf(err,
+			"this is a certificate, not a certificate request");
 		return -EINVAL;
 	}
 	tmp = info;
-	if (der_get(&tmp, 0x02, NULL, NULL) || der_get(&tmp, 0x30, NULL, NULL)) {
+	if (der_get(&tmp, 0x02, NULL, NULL) ||
+	    der_get(&tmp, 0x30, NULL, NULL)) {
 		ca_errf(err, "not a well-formed certificate request");
 		return -EBADMSG;
 	}
 	spki->p = tmp.p;
-	if (der_get(&tmp, 0x30, NULL, NULL) || der_get(&req, 0x30, NULL, NULL) ||
+	if (der_get(&tmp, 0x30, NULL, NULL) ||
+	    der_get(&req, 0x30, NULL, NULL) ||
 	    der_get(&req, 0x03, NULL, NULL) || req.p != req.end) {
 		ca_errf(err, "not a well-formed certificate request");
 		return -EBADMSG;
@@ -55,8 +58,10 @@ static int check_key(const struct der *spki, char err[CA_ERR_LEN])
 
 	ret = ca_spki_algo(spki->p, spki->end - spki->p, name, &type, &bits);
 	if (ret == -EOPNOTSUPP) {
-		ca_errf(err, "key type %s is not accepted (EC P-256/P-384, "
-			     "Ed25519 or RSA >= %d)", name, CA_RSA_MIN_BITS);
+		ca_errf(err,
+			"key type %s is not accepted (EC P-256/P-384, "
+			"Ed25519 or RSA >= %d)",
+			name, CA_RSA_MIN_BITS);
 		return ret;
 	}
 	if (ret) {
@@ -69,8 +74,10 @@ static int check_key(const struct der *spki, char err[CA_ERR_LEN])
 		return -EINVAL;
 	}
 	if (type == ECC_TYPE && bits != 256 && bits != 384) {
-		ca_errf(err, "key type %s is not accepted (EC P-256/P-384, "
-			     "Ed25519 or RSA >= %d)", name, CA_RSA_MIN_BITS);
+		ca_errf(err,
+			"key type %s is not accepted (EC P-256/P-384, "
+			"Ed25519 or RSA >= %d)",
+			name, CA_RSA_MIN_BITS);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -99,10 +106,12 @@ static int verify_signature(const uint8_t *der, size_t len,
 	case ASN_SIG_OID_E:
 	case ASN_SIG_HASH_E:
 	case ASN_SIG_KEY_E:
-		ca_errf(err, "the request's signature algorithm is not supported");
+		ca_errf(err,
+			"the request's signature algorithm is not supported");
 		return -EOPNOTSUPP;
 	default:
-		ca_errf(err, "the request is malformed (wolfSSL error %d)", ret);
+		ca_errf(err, "the request is malformed (wolfSSL error %d)",
+			ret);
 		return -EBADMSG;
 	}
 }

@@ -96,7 +96,7 @@ int der_time(const struct der *t, int tag, int64_t *unix_s)
 {
 	const uint8_t *p = t->p;
 	size_t len = t->end - t->p;
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	int year;
 
 	if (tag == 0x17 && len == 13) {
@@ -132,14 +132,14 @@ static bool oid_is(const struct der *o, const uint8_t *oid, size_t len)
 	return (size_t)(o->end - o->p) == len && !memcmp(o->p, oid, len);
 }
 
-static const uint8_t oid_ec_pub[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 2, 1 };
-static const uint8_t oid_p256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7 };
-static const uint8_t oid_p384[] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
-static const uint8_t oid_p521[] = { 0x2b, 0x81, 0x04, 0x00, 0x23 };
-static const uint8_t oid_ed25519[] = { 0x2b, 0x65, 0x70 };
-static const uint8_t oid_ed448[] = { 0x2b, 0x65, 0x71 };
-static const uint8_t oid_rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
-				   0x0d, 0x01, 0x01, 0x01 };
+static const uint8_t oid_ec_pub[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 2, 1};
+static const uint8_t oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7};
+static const uint8_t oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+static const uint8_t oid_p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+static const uint8_t oid_ed25519[] = {0x2b, 0x65, 0x70};
+static const uint8_t oid_ed448[] = {0x2b, 0x65, 0x71};
+static const uint8_t oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+				  0x0d, 0x01, 0x01, 0x01};
 
 /* Bits in the RSA modulus inside the subjectPublicKey BIT STRING. */
 static int rsa_bits(struct der bits)
@@ -161,10 +161,11 @@ static int rsa_bits(struct der bits)
 int ca_spki_algo(const uint8_t *spki, size_t len, char name[16], int *type,
 		 int *bits)
 {
-	struct der d = { spki, spki + len }, seq, alg, oid, param, bitstr;
+	struct der d = {spki, spki + len}, seq, alg, oid, param, bitstr;
 
 	if (der_get(&d, 0x30, NULL, &seq) || d.p != d.end ||
-	    der_get(&seq, 0x30, NULL, &alg) || der_get(&alg, 0x06, NULL, &oid) ||
+	    der_get(&seq, 0x30, NULL, &alg) ||
+	    der_get(&alg, 0x06, NULL, &oid) ||
 	    der_get(&seq, 0x03, NULL, &bitstr))
 		return -EBADMSG;
 	*bits = 0;

@@ -42,7 +42,8 @@ int ca_read_file(const char *path, uint8_t **buf, size_t *len,
 		ca_errf(err, "cannot open %.100s: %s", path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > CA_FILE_MAX) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size > CA_FILE_MAX) {
 		ret = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 		ca_errf(err, "%.100s is %s", path,
 			ret == -EFBIG ? "larger than 64 KiB" : "not a file");
@@ -95,14 +96,16 @@ int ca_write_file(const char *path, const void *buf, size_t len, int mode)
 	for (i = 0; i < 10 && fd < 0; i++) {
 		if (wc_RNG_GenerateBlock(&rng, rnd, sizeof(rnd)))
 			break;
-		ret = snprintf(tmp, sizeof(tmp), "%.*s.tmp-%02x%02x%02x%02x%02x%02x",
-			       slash ? (int)(slash - path + 1) : 0, path, rnd[0],
-			       rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		ret = snprintf(tmp, sizeof(tmp),
+			       "%.*s.tmp-%02x%02x%02x%02x%02x%02x",
+			       slash ? (int)(slash - path + 1) : 0, path,
+			       rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 		if (ret < 0 || (size_t)ret >= sizeof(tmp)) {
 			wc_FreeRng(&rng);
 			return -ENAMETOOLONG;
 		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		fd = open(tmp,
+			  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			  mode & 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;

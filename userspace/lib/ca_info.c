@@ -25,8 +25,8 @@ static void hex(char *out, size_t outlen, const uint8_t *p, size_t n)
 		sprintf(out + 2 * i, "%02x", p[i]);
 }
 
-static const uint8_t oid_ski[] = { 0x55, 0x1d, 0x0e };
-static const uint8_t oid_bc[] = { 0x55, 0x1d, 0x13 };
+static const uint8_t oid_ski[] = {0x55, 0x1d, 0x0e};
+static const uint8_t oid_bc[] = {0x55, 0x1d, 0x13};
 
 static int read_extensions(struct der exts, struct ca_cert_info *i)
 {
@@ -48,7 +48,8 @@ static int read_extensions(struct der exts, struct ca_cert_info *i)
 			if (der_get(&val, 0x04, NULL, &inner) ||
 			    inner.end - inner.p > 32)
 				return -EBADMSG;
-			hex(i->ski, sizeof(i->ski), inner.p, inner.end - inner.p);
+			hex(i->ski, sizeof(i->ski), inner.p,
+			    inner.end - inner.p);
 		} else if (!memcmp(oid.p, oid_bc, 3)) {
 			if (der_get(&val, 0x30, NULL, &bc))
 				return -EBADMSG;
@@ -61,13 +62,14 @@ static int read_extensions(struct der exts, struct ca_cert_info *i)
 
 static int describe_der(const uint8_t *der, size_t len, struct ca_cert_info *i)
 {
-	struct der d = { der, der + len }, cert, tbs, serial, name, validity,
-		   t1, t2, spki, ext;
+	struct der d = {der, der + len}, cert, tbs, serial, name, validity, t1,
+		   t2, spki, ext;
 	const uint8_t *name_p, *spki_p;
 	int tag1, tag2, type, bits, ret;
 
 	if (der_get(&d, 0x30, NULL, &cert) || d.p != d.end ||
-	    der_get(&cert, 0x30, NULL, &tbs) || der_get(&cert, 0x30, NULL, NULL) ||
+	    der_get(&cert, 0x30, NULL, &tbs) ||
+	    der_get(&cert, 0x30, NULL, NULL) ||
 	    der_get(&cert, 0x03, NULL, NULL) || cert.p != cert.end)
 		return -EBADMSG;
 	if (der_peek(&tbs, 0xa0) && der_get(&tbs, 0xa0, NULL, NULL))
@@ -82,7 +84,8 @@ static int describe_der(const uint8_t *der, size_t len, struct ca_cert_info *i)
 
 	name_p = tbs.p;
 	if (der_get(&tbs, 0x30, NULL, &name) ||
-	    ca_name_format(name_p, tbs.p - name_p, i->issuer, sizeof(i->issuer)))
+	    ca_name_format(name_p, tbs.p - name_p, i->issuer,
+			   sizeof(i->issuer)))
 		return -EBADMSG;
 	if (der_get(&tbs, 0x30, NULL, &validity) ||
 	    der_get(&validity, -1, &tag1, &t1) ||

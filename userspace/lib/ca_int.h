@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ca_int.h - what the ca_*.c files share with the other signers of the
- * CA's key (ocsp_sign.c) and nobody else sees: the CA object, one key type over wolfCrypt's ECC/Ed25519/RSA keys, a small DER
- * reader and writer (wolfSSL 5.5.4 has no setter for some extensions and
- * no public name printer), and file helpers.
+ * CA's key (ocsp_sign.c) and nobody else sees: the CA object, one key type over
+ * wolfCrypt's ECC/Ed25519/RSA keys, a small DER reader and writer
+ * (wolfSSL 5.5.4 has no setter for some extensions and no public name printer),
+ * and file helpers.
  */
 #ifndef TP_LIB_CA_INT_H
 #define TP_LIB_CA_INT_H

@@ -38,15 +38,16 @@ static int set_serial(Cert *cert, WC_RNG *rng)
  *   AccessDescription { id-ad-ocsp, [6] IA5String url } } } } */
 static size_t aia_ext(const char *url, uint8_t *out)
 {
-	static const uint8_t id_pe_aia[] = { 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05,
-					     0x05, 0x07, 0x01, 0x01 };
-	static const uint8_t id_ad_ocsp[] = { 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05,
-					      0x05, 0x07, 0x30, 0x01 };
+	static const uint8_t id_pe_aia[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
+					    0x05, 0x05, 0x07, 0x01, 0x01};
+	static const uint8_t id_ad_ocsp[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
+					     0x05, 0x05, 0x07, 0x30, 0x01};
 	size_t ulen = strlen(url), n = 0, gn, ad, seq, oct;
 	uint8_t h[8];
 
 	gn = der_hdr(h, 0x86, ulen) + ulen;
-	ad = der_hdr(h, 0x30, sizeof(id_ad_ocsp) + gn) + sizeof(id_ad_ocsp) + gn;
+	ad = der_hdr(h, 0x30, sizeof(id_ad_ocsp) + gn) + sizeof(id_ad_ocsp) +
+	     gn;
 	seq = der_hdr(h, 0x30, ad) + ad;
 	oct = der_hdr(h, 0x04, seq) + seq;
 	n += der_hdr(out + n, 0x30, sizeof(id_pe_aia) + oct);
@@ -81,7 +82,7 @@ static bool url_ok(const char *url)
 static int tbs_add_ext(uint8_t *buf, size_t tbs_len, size_t cap,
 		       const uint8_t *ext, size_t ext_len)
 {
-	struct der d = { buf, buf + tbs_len }, tbs, wrap, exts;
+	struct der d = {buf, buf + tbs_len}, tbs, wrap, exts;
 	const uint8_t *content, *a3 = NULL;
 	size_t pre_len, seq_len, wrap_len, tbs_content, n;
 	uint8_t h[8], *out;
@@ -168,16 +169,18 @@ int ca_self_sign(struct ca_key *key, Cert *cert, WC_RNG *rng, uint8_t **der,
 	/* basicConstraints, critical, CA:TRUE. wolfSSL 5.5.4 writes it
 	 * without the critical flag RFC 5280 4.2.1.9 asks for on a CA, so
 	 * cert->isCA stays 0 and this one is added instead. */
-	static const uint8_t bc_ca[] = { 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x13,
-					 0x01, 0x01, 0xff, 0x04, 0x05, 0x30, 0x03,
-					 0x01, 0x01, 0xff };
+	static const uint8_t bc_ca[] = {0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d,
+					0x13, 0x01, 0x01, 0xff, 0x04, 0x05,
+					0x30, 0x03, 0x01, 0x01, 0xff};
 	int ret;
 
 	cert->isCA = 0;
 	cert->selfSigned = 1;
 	ret = set_serial(cert, rng);
 	ret = ret ?: wc_SetKeyUsage(cert, "keyCertSign,cRLSign");
-	ret = ret ?: wc_SetSubjectKeyIdFromPublicKey_ex(cert, key->type, &key->k);
+	ret = ret
+		      ?: wc_SetSubjectKeyIdFromPublicKey_ex(cert, key->type,
+							    &key->k);
 	ret = ret ?: wc_SetAuthKeyIdFromPublicKey_ex(cert, key->type, &key->k);
 	if (ret) {
 		ca_errf(err, "cannot prepare the CA certificate");
@@ -202,8 +205,10 @@ int ca_sign_cert(struct ca *ca, Cert *cert, struct ca_key *subject_key,
 	memset(out, 0, sizeof(*out));
 	if (ocsp_url && *ocsp_url) {
 		if (!url_ok(ocsp_url)) {
-			ca_errf(err, "OCSP URL must be http(s)://, printable, "
-				     "at most %d bytes", URL_MAX);
+			ca_errf(err,
+				"OCSP URL must be http(s)://, printable, "
+				"at most %d bytes",
+				URL_MAX);
 			return -EINVAL;
 		}
 		ext_len = aia_ext(ocsp_url, ext);
@@ -249,8 +254,10 @@ static int base_cert(Cert **certp, const char *name, unsigned int days,
 		return -EINVAL;
 	}
 	if (len >= CTC_NAME_SIZE) {
-		ca_errf(err, "name longer than %d bytes cannot be a certificate's "
-			     "CN", CTC_NAME_SIZE - 1);
+		ca_errf(err,
+			"name longer than %d bytes cannot be a certificate's "
+			"CN",
+			CTC_NAME_SIZE - 1);
 		return -ENAMETOOLONG;
 	}
 	if (days > 36500) {
@@ -342,8 +349,8 @@ static int device_cert(struct ca *ca, const struct ca_device_req *req,
 }
 
 int ca_issue_from_csr(struct ca *ca, const struct ca_device_req *req,
-		      const uint8_t *csr, size_t csr_len,
-		      struct ca_issued *out, char err[CA_ERR_LEN])
+		      const uint8_t *csr, size_t csr_len, struct ca_issued *out,
+		      char err[CA_ERR_LEN])
 {
 	struct ca_key key;
 	int ret;
@@ -358,9 +365,9 @@ int ca_issue_from_csr(struct ca *ca, const struct ca_device_req *req,
 }
 
 /* A new key of algo, its certificate from make(), its PKCS#8 PEM. */
-static int with_new_key(struct ca *ca, enum ca_algo algo,
-			struct ca_issued *out, char **key_pem,
-			size_t *key_pem_len, char err[CA_ERR_LEN],
+static int with_new_key(struct ca *ca, enum ca_algo algo, struct ca_issued *out,
+			char **key_pem, size_t *key_pem_len,
+			char err[CA_ERR_LEN],
 			int (*make)(struct ca *, struct ca_key *,
 				    struct ca_issued *, const void *, char *),
 			const void *arg)
@@ -392,8 +399,8 @@ static int with_new_key(struct ca *ca, enum ca_algo algo,
 	return ret;
 }
 
-static int make_device(struct ca *ca, struct ca_key *key,
-		       struct ca_issued *out, const void *arg, char *err)
+static int make_device(struct ca *ca, struct ca_key *key, struct ca_issued *out,
+		       const void *arg, char *err)
 {
 	return device_cert(ca, arg, key, out, err);
 }
@@ -420,7 +427,8 @@ static bool dns_ok(const char *s)
 			if (!label)
 				return false;
 			label = 0;
-		} else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
+		} else if (isalnum((unsigned char)*p) || *p == '-' ||
+			   *p == '_') {
 			if (++label > 63)
 				return false;
 		} else {
@@ -461,8 +469,8 @@ struct server_args {
 	unsigned int days;
 };
 
-static int make_server(struct ca *ca, struct ca_key *key,
-		       struct ca_issued *out, const void *arg, char *err)
+static int make_server(struct ca *ca, struct ca_key *key, struct ca_issued *out,
+		       const void *arg, char *err)
 {
 	const struct server_args *a = arg;
 	Cert *cert = NULL;
@@ -496,7 +504,7 @@ int ca_issue_server(struct ca *ca, const char *name, const char *const *sans,
 		    struct ca_issued *out, char **key_pem, size_t *key_pem_len,
 		    char err[CA_ERR_LEN])
 {
-	struct server_args a = { name, sans, nsans < 0 ? 0 : nsans, days };
+	struct server_args a = {name, sans, nsans < 0 ? 0 : nsans, days};
 
 	return with_new_key(ca, algo, out, key_pem, key_pem_len, err,
 			    make_server, &a);

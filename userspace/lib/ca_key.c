@@ -15,7 +15,6 @@
 
 #include "lib/ca_int.h"
 
-
 int ca_key_generate(struct ca_key *key, enum ca_algo algo, WC_RNG *rng)
 {
 	int ret;
@@ -92,9 +91,10 @@ static int ed25519_complete(ed25519_key *ed)
 /* The key algorithm OID of a PKCS#8 PrivateKeyInfo, or NULL if not one. */
 static bool pkcs8_algo(const uint8_t *der, size_t len, struct der *oid)
 {
-	struct der d = { der, der + len }, seq, alg;
+	struct der d = {der, der + len}, seq, alg;
 
-	return !der_get(&d, 0x30, NULL, &seq) && !der_get(&seq, 0x02, NULL, NULL) &&
+	return !der_get(&d, 0x30, NULL, &seq) &&
+	       !der_get(&seq, 0x02, NULL, NULL) &&
 	       !der_get(&seq, 0x30, NULL, &alg) &&
 	       !der_get(&alg, 0x06, NULL, oid) && der_peek(&seq, 0x04);
 }
@@ -102,12 +102,12 @@ static bool pkcs8_algo(const uint8_t *der, size_t len, struct der *oid)
 static int key_decode(struct ca_key *key, uint8_t *der, word32 len,
 		      char err[CA_ERR_LEN])
 {
-	static const uint8_t ec[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 2, 1 };
-	static const uint8_t ed[] = { 0x2b, 0x65, 0x70 };
-	static const uint8_t rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
-				       0x0d, 0x01, 0x01, 0x01 };
+	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 2, 1};
+	static const uint8_t ed[] = {0x2b, 0x65, 0x70};
+	static const uint8_t rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+				      0x0d, 0x01, 0x01, 0x01};
 	word32 idx = 0, inner = 0;
-	int type = 0, tries[3] = { ECC_TYPE, RSA_TYPE, 0 }, i, t, ret;
+	int type = 0, tries[3] = {ECC_TYPE, RSA_TYPE, 0}, i, t, ret;
 	struct der oid;
 
 	if (pkcs8_algo(der, len, &oid)) {
@@ -138,12 +138,14 @@ static int key_decode(struct ca_key *key, uint8_t *der, word32 len,
 			return ret;
 		idx = t == ED25519_TYPE ? 0 : inner;
 		if (t == ECC_TYPE)
-			ret = wc_EccPrivateKeyDecode(der, &idx, &key->k.ecc, len);
+			ret = wc_EccPrivateKeyDecode(der, &idx, &key->k.ecc,
+						     len);
 		else if (t == ED25519_TYPE)
 			ret = wc_Ed25519PrivateKeyDecode(der, &idx, &key->k.ed,
 							 len);
 		else
-			ret = wc_RsaPrivateKeyDecode(der, &idx, &key->k.rsa, len);
+			ret = wc_RsaPrivateKeyDecode(der, &idx, &key->k.rsa,
+						     len);
 		if (!ret && t == ECC_TYPE &&
 		    key->k.ecc.type == ECC_PRIVATEKEY_ONLY)
 			ret = wc_ecc_make_pub(&key->k.ecc, NULL);
@@ -177,8 +179,9 @@ int ca_key_load(struct ca_key *key, const uint8_t *buf, size_t len,
 		}
 		if (!strcmp(label, "ENCRYPTED PRIVATE KEY") ||
 		    strstr((const char *)buf, "Proc-Type: 4,ENCRYPTED")) {
-			ca_errf(err, "encrypted private keys are not supported; "
-				     "decrypt it first");
+			ca_errf(err,
+				"encrypted private keys are not supported; "
+				"decrypt it first");
 			ret = -EOPNOTSUPP;
 			goto out;
 		}

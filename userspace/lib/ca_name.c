@@ -16,34 +16,40 @@
 #include "lib/ca_int.h"
 
 struct attr {
-	const char *name; /* OpenSSL's short name */
+	const char *name;  /* OpenSSL's short name */
 	const char *alias; /* also accepted when parsing */
 	uint8_t oid[10];
 	uint8_t oid_len;
 };
 
 static const struct attr attrs[] = {
-	{ "CN", NULL, { 0x55, 4, 3 }, 3 },
-	{ "SN", "surname", { 0x55, 4, 4 }, 3 },
-	{ "serialNumber", NULL, { 0x55, 4, 5 }, 3 },
-	{ "C", NULL, { 0x55, 4, 6 }, 3 },
-	{ "L", NULL, { 0x55, 4, 7 }, 3 },
-	{ "ST", NULL, { 0x55, 4, 8 }, 3 },
-	{ "street", "STREET", { 0x55, 4, 9 }, 3 },
-	{ "O", NULL, { 0x55, 4, 10 }, 3 },
-	{ "OU", NULL, { 0x55, 4, 11 }, 3 },
-	{ "title", NULL, { 0x55, 4, 12 }, 3 },
-	{ "postalCode", NULL, { 0x55, 4, 17 }, 3 },
-	{ "name", NULL, { 0x55, 4, 41 }, 3 },
-	{ "GN", "givenName", { 0x55, 4, 42 }, 3 },
-	{ "initials", NULL, { 0x55, 4, 43 }, 3 },
-	{ "dnQualifier", NULL, { 0x55, 4, 46 }, 3 },
-	{ "emailAddress", "E",
-	  { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, 9 },
-	{ "UID", "userId", { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64,
-			     0x01, 0x01 }, 10 },
-	{ "DC", NULL, { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64,
-			0x01, 0x19 }, 10 },
+	{"CN", NULL, {0x55, 4, 3}, 3},
+	{"SN", "surname", {0x55, 4, 4}, 3},
+	{"serialNumber", NULL, {0x55, 4, 5}, 3},
+	{"C", NULL, {0x55, 4, 6}, 3},
+	{"L", NULL, {0x55, 4, 7}, 3},
+	{"ST", NULL, {0x55, 4, 8}, 3},
+	{"street", "STREET", {0x55, 4, 9}, 3},
+	{"O", NULL, {0x55, 4, 10}, 3},
+	{"OU", NULL, {0x55, 4, 11}, 3},
+	{"title", NULL, {0x55, 4, 12}, 3},
+	{"postalCode", NULL, {0x55, 4, 17}, 3},
+	{"name", NULL, {0x55, 4, 41}, 3},
+	{"GN", "givenName", {0x55, 4, 42}, 3},
+	{"initials", NULL, {0x55, 4, 43}, 3},
+	{"dnQualifier", NULL, {0x55, 4, 46}, 3},
+	{"emailAddress",
+	 "E",
+	 {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01},
+	 9},
+	{"UID",
+	 "userId",
+	 {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01},
+	 10},
+	{"DC",
+	 NULL,
+	 {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19},
+	 10},
 };
 #define N_ATTRS (int)(sizeof(attrs) / sizeof(attrs[0]))
 
@@ -54,14 +60,21 @@ static char *name_field(CertName *n, const char *key, char **enc)
 		const char *key;
 		size_t off, enc_off;
 	} map[] = {
-#define F(k, f) { k, offsetof(CertName, f), offsetof(CertName, f##Enc) }
-		F("CN", commonName),   F("SN", sur),
-		F("serialNumber", serialDev), F("C", country),
-		F("L", locality),      F("ST", state),
-		F("street", street),   F("O", org),
-		F("OU", unit),         F("postalCode", postalCode),
-		F("UID", userId),      F("GN", givenName),
-		F("initials", initials), F("dnQualifier", dnQualifier),
+#define F(k, f) {k, offsetof(CertName, f), offsetof(CertName, f##Enc)}
+		F("CN", commonName),
+		F("SN", sur),
+		F("serialNumber", serialDev),
+		F("C", country),
+		F("L", locality),
+		F("ST", state),
+		F("street", street),
+		F("O", org),
+		F("OU", unit),
+		F("postalCode", postalCode),
+		F("UID", userId),
+		F("GN", givenName),
+		F("initials", initials),
+		F("dnQualifier", dnQualifier),
 #undef F
 	};
 	size_t i;
@@ -113,7 +126,8 @@ static int parse_value(const char **sp, char *out, size_t outlen,
 	while (*s && *s != ',') {
 		c = (unsigned char)*s++;
 		if (c == '+') {
-			ca_errf(err, "multi-valued RDNs ('+') are not supported");
+			ca_errf(err,
+				"multi-valued RDNs ('+') are not supported");
 			return -EINVAL;
 		}
 		if (c == '\\') {
@@ -263,8 +277,8 @@ static void put_char(struct sbuf *b, unsigned int c, bool first, bool last)
 
 	if (c < 0x20 || c == 0x7f) {
 		put(b, "\\%02X", c);
-	} else if (strchr(",+\"\\<>;", c) || (first && (c == '#' || c == ' ')) ||
-		   (last && c == ' ')) {
+	} else if (strchr(",+\"\\<>;", c) ||
+		   (first && (c == '#' || c == ' ')) || (last && c == ' ')) {
 		put(b, "\\%c", c);
 	} else if (c < 0x80) {
 		put(b, "%c", c);
@@ -350,8 +364,8 @@ hex: /* anything else: '#' and the hex of the whole TLV, as RFC 4514 says */
 		put(b, "%02X", *p);
 }
 
-static void put_atv(struct sbuf *b, const struct der *oid,
-		    const uint8_t *tlv, int tag, const struct der *val)
+static void put_atv(struct sbuf *b, const struct der *oid, const uint8_t *tlv,
+		    int tag, const struct der *val)
 {
 	int k;
 
@@ -370,9 +384,9 @@ static void put_atv(struct sbuf *b, const struct der *oid,
 
 int ca_name_format(const uint8_t *der, size_t len, char *out, size_t outlen)
 {
-	struct der d = { der, der + len }, name, rdn, set, atv, oid, val;
+	struct der d = {der, der + len}, name, rdn, set, atv, oid, val;
 	const uint8_t *rdns[64];
-	struct sbuf b = { out, 0, outlen, false };
+	struct sbuf b = {out, 0, outlen, false};
 	int n = 0, i, j, tag;
 
 	if (!outlen)

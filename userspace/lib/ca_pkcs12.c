@@ -24,7 +24,7 @@ int ca_pkcs12(struct ca *ca, const char *key_pem, size_t key_pem_len,
 	      const uint8_t *cert_der, size_t cert_len, const char *password,
 	      uint8_t **p12, size_t *p12_len, char err[CA_ERR_LEN])
 {
-	WC_DerCertList chain = { 0 };
+	WC_DerCertList chain = {0};
 	uint8_t *key = NULL, *cert = NULL, *out = NULL, *pos;
 	size_t key_len = 0;
 	struct ca_key k;
@@ -83,9 +83,10 @@ int ca_pkcs12(struct ca *ca, const char *key_pem, size_t key_pem_len,
 	memcpy(cert, cert_der, cert_len);
 	memcpy(chain.buffer, ca->der, ca->der_len);
 	chain.bufferSz = ca->der_len;
-	bundle = wc_PKCS12_create(pw, strlen(pw), NULL, key, key_len, cert,
-				  cert_len, &chain, PBE_SHA1_DES3, PBE_SHA1_DES3,
-				  P12_ITERATIONS, P12_ITERATIONS, 0, NULL);
+	bundle =
+		wc_PKCS12_create(pw, strlen(pw), NULL, key, key_len, cert,
+				 cert_len, &chain, PBE_SHA1_DES3, PBE_SHA1_DES3,
+				 P12_ITERATIONS, P12_ITERATIONS, 0, NULL);
 	if (!bundle) {
 		ca_errf(err, "wolfSSL could not build the PKCS#12 bundle");
 		ret = -EIO;

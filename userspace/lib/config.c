@@ -271,8 +271,8 @@ static int on_events(struct tp_events_config *e, const char *name,
 	}
 	if (!strcmp(name, "syslog")) {
 		/* the events library checks the form when it opens it */
-		if (strncmp(value, "udp://", 6) && strncmp(value, "tcp://", 6) &&
-		    strncmp(value, "unix", 4))
+		if (strncmp(value, "udp://", 6) &&
+		    strncmp(value, "tcp://", 6) && strncmp(value, "unix", 4))
 			return 0;
 		return !set_str(&e->syslog, value);
 	}
@@ -446,10 +446,11 @@ int config_load(const char *path, bool required, struct tp_config *c, char *err,
 	ret = ini_parse_file(f, on_entry, &p);
 	fclose(f);
 	if (!ret && c->policy.revoke_below > c->policy.quarantine_below) {
-		snprintf(err, errlen,
-			 "%s: [policy] revoke_below (%u) above quarantine_below (%u)",
-			 path, c->policy.revoke_below,
-			 c->policy.quarantine_below);
+		snprintf(
+			err, errlen,
+			"%s: [policy] revoke_below (%u) above quarantine_below (%u)",
+			path, c->policy.revoke_below,
+			c->policy.quarantine_below);
 		config_free(c);
 		return -EINVAL;
 	}

@@ -49,8 +49,8 @@ struct tp_daemon_config {
 #define TP_HTTP_MAX_BODY_DEFAULT 4096
 struct tp_http_config {
 	struct tp_listen listen; /* port 0: no HTTP at all ("listen = none") */
-	char *token_file; /* NULL: /v1 refuses every call */
-	unsigned int max_body; /* bytes of a request body */
+	char *token_file;	 /* NULL: /v1 refuses every call */
+	unsigned int max_body;	 /* bytes of a request body */
 };
 
 /* [events]: where security events go (lib/events.h). */

@@ -91,7 +91,7 @@ static void queue_free(struct ev_queue *q)
  * while something waits or a connect is under way. */
 static void out_watch(struct events *e, struct ev_out *o, bool want_out)
 {
-	struct epoll_event ev = { .data.ptr = o };
+	struct epoll_event ev = {.data.ptr = o};
 	uint32_t mask;
 
 	if (o->fd < 0 || !o->pollable)
@@ -121,7 +121,7 @@ static void out_close(struct events *e, struct ev_out *o)
  * watched: writes to it do not wait. */
 static void out_set_fd(struct events *e, struct ev_out *o, int fd)
 {
-	struct epoll_event ev = { .events = 0, .data.ptr = o };
+	struct epoll_event ev = {.events = 0, .data.ptr = o};
 
 	o->fd = fd;
 	o->mask = 0;
@@ -141,7 +141,7 @@ static int out_write_head(struct ev_out *o)
 {
 	struct ev_msg *m = o->q.ring[o->q.head];
 	struct iovec all[3], iov[3];
-	struct msghdr mh = { .msg_iov = iov };
+	struct msghdr mh = {.msg_iov = iov};
 	char hdr[24];
 	size_t hlen = 0, tlen = 0, skip, total;
 	ssize_t n;
@@ -151,9 +151,9 @@ static int out_write_head(struct ev_out *o)
 		hlen = snprintf(hdr, sizeof(hdr), "%zu ", m->len);
 	else if (o->frame == EV_FRAME_LF)
 		tlen = 1;
-	all[0] = (struct iovec){ hdr, hlen };
-	all[1] = (struct iovec){ m->data, m->len };
-	all[2] = (struct iovec){ (char *)"\n", tlen };
+	all[0] = (struct iovec){hdr, hlen};
+	all[1] = (struct iovec){m->data, m->len};
+	all[2] = (struct iovec){(char *)"\n", tlen};
 	total = hlen + m->len + tlen;
 again:
 	skip = o->off;
@@ -167,8 +167,8 @@ again:
 		skip = 0;
 	}
 	mh.msg_iovlen = cnt;
-	n = o->sock ? sendmsg(o->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) :
-		      writev(o->fd, iov, cnt);
+	n = o->sock ? sendmsg(o->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL)
+		    : writev(o->fd, iov, cnt);
 	if (n < 0 && errno == EINTR)
 		goto again;
 	if (n < 0)
@@ -189,8 +189,8 @@ again:
 static void slog_schedule(struct events *e, uint64_t now)
 {
 	e->retry_at_ms = now + e->backoff_ms;
-	e->backoff_ms = e->backoff_ms * 2 > e->backoff_max ? e->backoff_max :
-							    e->backoff_ms * 2;
+	e->backoff_ms = e->backoff_ms * 2 > e->backoff_max ? e->backoff_max
+							   : e->backoff_ms * 2;
 }
 
 /* The peer is gone: close, keep the queue, send the head again whole. */
@@ -249,8 +249,7 @@ static int slog_socket(struct events *e, int type)
 		    type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	rc = connect(fd, (struct sockaddr *)&e->target.addr,
-		     e->target.addrlen);
+	rc = connect(fd, (struct sockaddr *)&e->target.addr, e->target.addrlen);
 	if (rc && errno != EINPROGRESS) {
 		rc = -errno;
 		close(fd);
@@ -280,9 +279,9 @@ static void slog_connect(struct events *e, uint64_t now)
 	}
 	o->sock = true;
 	o->stream = type == SOCK_STREAM;
-	o->frame = tr == EV_TCP ? EV_FRAME_OCTET :
-		   o->stream	? EV_FRAME_LF :
-				  EV_FRAME_NONE;
+	o->frame = tr == EV_TCP ? EV_FRAME_OCTET
+		   : o->stream	? EV_FRAME_LF
+				: EV_FRAME_NONE;
 	out_set_fd(e, o, fd);
 	if (e->connecting)
 		e->connect_deadline_ms = now + CONNECT_TIMEOUT_MS;
@@ -368,7 +367,7 @@ void events_poll_out(struct events *e)
 
 int events_tick(struct events *e)
 {
-	struct pollfd pfd = { .events = POLLOUT };
+	struct pollfd pfd = {.events = POLLOUT};
 	uint64_t now = now_ms();
 
 	if (!e)
@@ -388,9 +387,9 @@ int events_tick(struct events *e)
 	if (e->slog_on && e->slog.fd < 0)
 		return e->retry_at_ms > now ? (int)(e->retry_at_ms - now) : 0;
 	if (e->connecting)
-		return e->connect_deadline_ms > now ?
-			       (int)(e->connect_deadline_ms - now) :
-			       0;
+		return e->connect_deadline_ms > now
+			       ? (int)(e->connect_deadline_ms - now)
+			       : 0;
 	return -1;
 }
 
@@ -443,8 +442,10 @@ int events_emit(struct events *e, const struct ev_record *ev)
 
 static int file_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-				    O_NOCTTY | O_NONBLOCK, 0640);
+	int fd = open(path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			      O_NONBLOCK,
+		      0640);
 
 	if (fd < 0) {
 		fd = -errno;
@@ -576,8 +577,8 @@ static int open_check(struct events *e, const struct events_config *c,
 	return 0;
 }
 
-int events_open(const struct events_config *c, struct events **out,
-		char *err, size_t errlen)
+int events_open(const struct events_config *c, struct events **out, char *err,
+		size_t errlen)
 {
 	unsigned int cap;
 	struct events *e;

@@ -32,8 +32,8 @@ struct ev_identity {
 	const char *os;
 	const char *os_version;
 	const char *cert_serial; /* hex, colons allowed */
-	const char *ip; /* IPv4 or IPv6 literal */
-	const char *mac; /* "02:00:00:00:00:11" or '-' separated */
+	const char *ip;		 /* IPv4 or IPv6 literal */
+	const char *mac;	 /* "02:00:00:00:00:11" or '-' separated */
 	const char *ifname;
 	int vlan; /* 1..4094; 0: untagged */
 };
@@ -61,8 +61,8 @@ struct ev_record {
 	const char *category;
 	const char *kind; /* "event" (NULL) or "alert" (or another ECS kind) */
 	const char *outcome; /* "success", "failure", "unknown" or NULL */
-	const char *reason; /* free text, or NULL */
-	const char *actor; /* who did it (admin, "api", "policy"), or NULL */
+	const char *reason;  /* free text, or NULL */
+	const char *actor;   /* who did it (admin, "api", "policy"), or NULL */
 	const struct ev_identity *id; /* NULL: no device */
 	const struct ev_field *extra;
 	int nextra;
@@ -75,16 +75,16 @@ struct events_config {
 	 * (datagram, else stream), "unix-dgram://PATH", "unix-stream://PATH",
 	 * or NULL. Host names are resolved once, by events_open(). */
 	const char *syslog;
-	bool to_stderr; /* JSON lines to fd 2 too */
+	bool to_stderr;	      /* JSON lines to fd 2 too */
 	const char *app_name; /* NULL: "trustpointd" */
 	const char *hostname; /* observer.hostname and syslog HOSTNAME;
 			       * NULL: gethostname() */
 	/* 1..23 (LOG_AUTHPRIV >> 3 is 10); 0: 10. No kern (0): that is
 	 * the kernel's alone. */
 	int facility;
-	const char *sd_id; /* NULL: "tp@32473" (the example PEN) */
-	bool syslog_no_bom; /* leave out the UTF-8 BOM before MSG */
-	unsigned int queue_max; /* events per output; 0: 1024 */
+	const char *sd_id;	       /* NULL: "tp@32473" (the example PEN) */
+	bool syslog_no_bom;	       /* leave out the UTF-8 BOM before MSG */
+	unsigned int queue_max;	       /* events per output; 0: 1024 */
 	unsigned int reconnect_min_ms; /* 0: 500 */
 	unsigned int reconnect_max_ms; /* 0: 30000 */
 };
@@ -94,7 +94,7 @@ struct events;
 struct events_stats {
 	uint64_t emitted; /* accepted by events_emit() */
 	uint64_t dropped; /* output copies lost: queue full, write error */
-	uint64_t queued; /* waiting in all queues now */
+	uint64_t queued;  /* waiting in all queues now */
 	bool syslog_connected;
 };
 
@@ -103,8 +103,8 @@ struct events_stats {
  * connecting to the syslog target. 0, or -errno with a message in err.
  * A syslog peer that is down is not an error: it is retried.
  */
-int events_open(const struct events_config *c, struct events **out,
-		char *err, size_t errlen);
+int events_open(const struct events_config *c, struct events **out, char *err,
+		size_t errlen);
 /* Free everything, after one last non-blocking flush. NULL is fine. */
 void events_close(struct events *e);
 

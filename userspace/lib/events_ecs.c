@@ -21,19 +21,39 @@
 #define KEY_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 static const char *const ecs_kinds[] = {
-	"event", "alert", "metric", "state", "pipeline_error", "signal",
-	"enrichment", NULL,
+	"event",	  "alert",  "metric",	  "state",
+	"pipeline_error", "signal", "enrichment", NULL,
 };
 
 static const char *const ecs_outcomes[] = {
-	"success", "failure", "unknown", NULL,
+	"success",
+	"failure",
+	"unknown",
+	NULL,
 };
 
 static const char *const ecs_categories[] = {
-	"api", "authentication", "configuration", "database", "driver",
-	"email", "file", "host", "iam", "intrusion_detection", "library",
-	"malware", "network", "package", "process", "registry", "session",
-	"threat", "vulnerability", "web", NULL,
+	"api",
+	"authentication",
+	"configuration",
+	"database",
+	"driver",
+	"email",
+	"file",
+	"host",
+	"iam",
+	"intrusion_detection",
+	"library",
+	"malware",
+	"network",
+	"package",
+	"process",
+	"registry",
+	"session",
+	"threat",
+	"vulnerability",
+	"web",
+	NULL,
 };
 
 static bool in_list(const char *const *list, const char *s, size_t len)
@@ -127,8 +147,7 @@ static int clean_action(char *dst, const char *s)
 	if (!s)
 		return -EINVAL;
 	n = strlen(s);
-	if (!n || n > 32 || 
-	    strspn(s, ACTION_CHARS) != n)
+	if (!n || n > 32 || strspn(s, ACTION_CHARS) != n)
 		return -EINVAL;
 	memcpy(dst, s, n + 1);
 	return 0;
@@ -234,8 +253,7 @@ static int clean_extra(struct ev_clean *c, const struct ev_record *ev,
 		f = &ev->extra[i];
 		n = f->key ? strlen(f->key) : 0;
 		/* Our own names under "trustpoint" stay ours. */
-		if (!n || n > 32 ||
-		    strspn(f->key, KEY_CHARS) != n ||
+		if (!n || n > 32 || strspn(f->key, KEY_CHARS) != n ||
 		    !strcmp(f->key, "actor") || !strcmp(f->key, "device"))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
@@ -275,8 +293,7 @@ static int clean_time(struct ev_clean *c, int64_t ms)
 }
 
 /* Check ev and fill c; cap bounds each free-text field. 0 or -EINVAL. */
-int ev_clean_record(struct ev_clean *c, const struct ev_record *ev,
-		    size_t cap)
+int ev_clean_record(struct ev_clean *c, const struct ev_record *ev, size_t cap)
 {
 	int err;
 
@@ -313,8 +330,8 @@ int ev_clean_record(struct ev_clean *c, const struct ev_record *ev,
 }
 
 /* The object at a dotted path under root, made when missing. */
-static struct json_object *json_path(struct json_object *root,
-				     const char *path, const char **leaf)
+static struct json_object *json_path(struct json_object *root, const char *path,
+				     const char **leaf)
 {
 	struct json_object *o = root, *next;
 	const char *dot;
@@ -414,9 +431,9 @@ struct ev_msg *ev_ecs_json(const struct events *e, const struct ev_clean *c)
 		}
 		json_object_object_add(
 			tp, c->extra[i].key,
-			c->extra[i].is_num ?
-				json_object_new_int64(c->extra[i].num) :
-				json_object_new_string(c->extra[i].str));
+			c->extra[i].is_num
+				? json_object_new_int64(c->extra[i].num)
+				: json_object_new_string(c->extra[i].str));
 	}
 
 	s = json_object_to_json_string_ext(

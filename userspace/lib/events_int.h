@@ -20,8 +20,8 @@
 #define EV_SD_VALUE_MAX 128
 #define EV_CAT_MAX 4
 #define EV_HOST_MAX 255 /* RFC 5424 HOSTNAME */
-#define EV_APP_MAX 48 /* RFC 5424 APP-NAME */
-#define EV_SDID_MAX 32 /* RFC 5424 SD-NAME */
+#define EV_APP_MAX 48	/* RFC 5424 APP-NAME */
+#define EV_SDID_MAX 32	/* RFC 5424 SD-NAME */
 
 /* One formatted message, shared by the queues that hold it. */
 struct ev_msg {
@@ -36,8 +36,8 @@ struct ev_queue {
 };
 
 enum ev_frame {
-	EV_FRAME_NONE, /* datagrams */
-	EV_FRAME_LF, /* JSON lines; unix stream syslog */
+	EV_FRAME_NONE,	/* datagrams */
+	EV_FRAME_LF,	/* JSON lines; unix stream syslog */
 	EV_FRAME_OCTET, /* RFC 6587 3.4.1: "LEN SP MSG" */
 };
 
@@ -51,10 +51,10 @@ enum ev_transport {
 
 struct ev_out {
 	const char *name; /* "file", "stderr", "syslog" */
-	int fd; /* -1: closed (syslog: disconnected) */
+	int fd;		  /* -1: closed (syslog: disconnected) */
 	enum ev_frame frame;
-	bool sock; /* send() with MSG_NOSIGNAL */
-	bool stream; /* a connection whose end must be noticed */
+	bool sock;     /* send() with MSG_NOSIGNAL */
+	bool stream;   /* a connection whose end must be noticed */
 	bool pollable; /* in the epoll set while open */
 	uint32_t mask; /* what the epoll set watches now */
 	struct ev_queue q;
@@ -114,7 +114,7 @@ struct events {
 	bool slog_on;
 	struct ev_target target;
 	bool connecting;
-	uint64_t retry_at_ms; /* when disconnected */
+	uint64_t retry_at_ms;	      /* when disconnected */
 	uint64_t connect_deadline_ms; /* when connecting */
 	unsigned int backoff_ms, backoff_min, backoff_max;
 	uint64_t emitted;
@@ -123,8 +123,7 @@ struct events {
 
 /* events_ecs.c */
 size_t ev_utf8_cut(char *dst, const char *src, size_t max);
-int ev_clean_record(struct ev_clean *c, const struct ev_record *ev,
-		    size_t cap);
+int ev_clean_record(struct ev_clean *c, const struct ev_record *ev, size_t cap);
 struct ev_msg *ev_ecs_json(const struct events *e, const struct ev_clean *c);
 bool ev_printusascii(const char *s, size_t max);
 

@@ -31,14 +31,12 @@ static const struct {
 	const char *name;
 	int code;
 } facilities[] = {
-	{ "user", 1 },	{ "mail", 2 },
-	{ "daemon", 3 },    { "auth", 4 },	{ "syslog", 5 },
-	{ "lpr", 6 },	    { "news", 7 },	{ "uucp", 8 },
-	{ "cron", 9 },	    { "authpriv", 10 }, { "ftp", 11 },
-	{ "ntp", 12 },	    { "security", 13 }, { "console", 14 },
-	{ "local0", 16 },   { "local1", 17 },	{ "local2", 18 },
-	{ "local3", 19 },   { "local4", 20 },	{ "local5", 21 },
-	{ "local6", 22 },   { "local7", 23 },
+	{"user", 1},	  {"mail", 2},	    {"daemon", 3},  {"auth", 4},
+	{"syslog", 5},	  {"lpr", 6},	    {"news", 7},    {"uucp", 8},
+	{"cron", 9},	  {"authpriv", 10}, {"ftp", 11},    {"ntp", 12},
+	{"security", 13}, {"console", 14},  {"local0", 16}, {"local1", 17},
+	{"local2", 18},	  {"local3", 19},   {"local4", 20}, {"local5", 21},
+	{"local6", 22},	  {"local7", 23},
 };
 
 int events_facility_parse(const char *s)
@@ -65,7 +63,7 @@ bool ev_sd_name_ok(const char *s)
 static int target_inet(struct ev_target *t, const char *hostport, bool tcp,
 		       char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV }, *res;
+	struct addrinfo hints = {.ai_flags = AI_NUMERICSERV}, *res;
 	char host[256];
 	const char *port;
 	uint64_t p;
@@ -75,8 +73,8 @@ static int target_inet(struct ev_target *t, const char *hostport, bool tcp,
 		port = strchr(hostport, ']');
 		if (!port || port[1] != ':')
 			goto bad;
-		snprintf(host, sizeof(host), "%.*s",
-			 (int)(port - hostport - 1), hostport + 1);
+		snprintf(host, sizeof(host), "%.*s", (int)(port - hostport - 1),
+			 hostport + 1);
 		port += 2;
 	} else {
 		port = strrchr(hostport, ':');
@@ -115,11 +113,11 @@ int ev_target_parse(struct ev_target *t, const char *url, char *err,
 		const char *scheme;
 		enum ev_transport tr;
 	} schemes[] = {
-		{ "udp://", EV_UDP },
-		{ "tcp://", EV_TCP },
-		{ "unix://", EV_UNIX_AUTO },
-		{ "unix-dgram://", EV_UNIX_DGRAM },
-		{ "unix-stream://", EV_UNIX_STREAM },
+		{"udp://", EV_UDP},
+		{"tcp://", EV_TCP},
+		{"unix://", EV_UNIX_AUTO},
+		{"unix-dgram://", EV_UNIX_DGRAM},
+		{"unix-stream://", EV_UNIX_STREAM},
 	};
 	struct sockaddr_un *sun = (struct sockaddr_un *)&t->addr;
 	const char *rest = NULL;
@@ -135,9 +133,10 @@ int ev_target_parse(struct ev_target *t, const char *url, char *err,
 		}
 	}
 	if (!rest) {
-		snprintf(err, errlen,
-			 "syslog target '%s': expected udp://, tcp://, unix://, unix-dgram:// or unix-stream://",
-			 url);
+		snprintf(
+			err, errlen,
+			"syslog target '%s': expected udp://, tcp://, unix://, unix-dgram:// or unix-stream://",
+			url);
 		return -EINVAL;
 	}
 	if (t->transport == EV_UDP || t->transport == EV_TCP)
@@ -145,9 +144,10 @@ int ev_target_parse(struct ev_target *t, const char *url, char *err,
 				   errlen);
 	n = strlen(rest);
 	if (rest[0] != '/' || n >= sizeof(sun->sun_path)) {
-		snprintf(err, errlen,
-			 "syslog target '%s': expected an absolute socket path under %zu bytes",
-			 url, sizeof(sun->sun_path));
+		snprintf(
+			err, errlen,
+			"syslog target '%s': expected an absolute socket path under %zu bytes",
+			url, sizeof(sun->sun_path));
 		return -EINVAL;
 	}
 	sun->sun_family = AF_UNIX;
@@ -184,9 +184,8 @@ struct ev_msg *ev_syslog_msg(const struct events *e, const struct ev_clean *c,
 			     const char *json, size_t jlen)
 {
 	/* Each parameter: ' ' name(7) '="' twice the value (all escaped) '"' */
-	size_t room = 64 + EV_HOST_MAX + EV_APP_MAX + 20 + 33 +
-		      EV_SDID_MAX + 2 +
-		      SD_PARAMS * (12 + 2 * EV_SD_VALUE_MAX) + 4 + jlen;
+	size_t room = 64 + EV_HOST_MAX + EV_APP_MAX + 20 + 33 + EV_SDID_MAX +
+		      2 + SD_PARAMS * (12 + 2 * EV_SD_VALUE_MAX) + 4 + jlen;
 	struct ev_msg *m = ev_msg_new(room);
 	char vlan[8] = "";
 	int sev = SEV_INFO;

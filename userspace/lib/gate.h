@@ -24,9 +24,10 @@ enum gate_mode {
 };
 
 struct gate_opts {
-	__u32 identity_max; /* 0: TP_IDENTITY_MAX_DEFAULT (or the pinned size) */
-	__u32 event_rate; /* 0: TP_EVENT_RATE_DEFAULT */
-	__u32 event_burst; /* 0: TP_EVENT_BURST_DEFAULT */
+	__u32 identity_max; /* 0: TP_IDENTITY_MAX_DEFAULT (or the pinned size)
+			     */
+	__u32 event_rate;   /* 0: TP_EVENT_RATE_DEFAULT */
+	__u32 event_burst;  /* 0: TP_EVENT_BURST_DEFAULT */
 };
 
 /* Mount bpffs on /sys/fs/bpf when missing, then create dir (0700). */
@@ -37,7 +38,8 @@ int gate_bpffs_prepare(const char *dir);
  * already pinned there so their entries survive a reload. The caller owns
  * *skel and frees it with gate_unload().
  */
-int gate_load(const char *dir, const struct gate_opts *o, struct gate_bpf **skel);
+int gate_load(const char *dir, const struct gate_opts *o,
+	      struct gate_bpf **skel);
 void gate_unload(struct gate_bpf *skel);
 int gate_prog_fd(const struct gate_bpf *skel);
 
@@ -46,7 +48,7 @@ struct gate_link {
 	enum gate_mode mode; /* what the kernel gave: NATIVE or GENERIC */
 	__u32 prog_id;
 	__u32 link_id;
-	bool replaced; /* an existing link got the new program */
+	bool replaced;	       /* an existing link got the new program */
 	bool vlan_offload_off; /* attach turned VLAN rx offloads off */
 };
 

@@ -118,21 +118,21 @@ int gate_load(const char *dir, const struct gate_opts *o,
 
 	max = pinned_max_entries(dir, TP_MAP_IDENTITY);
 	if (!max)
-		max = o->identity_max ? o->identity_max :
-					TP_IDENTITY_MAX_DEFAULT;
+		max = o->identity_max ? o->identity_max
+				      : TP_IDENTITY_MAX_DEFAULT;
 	err = bpf_map__set_max_entries(skel->maps.tp_identity, max);
 	if (err)
 		goto fail;
-	skel->rodata->tp_event_rate = o->event_rate ? o->event_rate :
-						      TP_EVENT_RATE_DEFAULT;
-	skel->rodata->tp_event_burst = o->event_burst ? o->event_burst :
-							TP_EVENT_BURST_DEFAULT;
+	skel->rodata->tp_event_rate =
+		o->event_rate ? o->event_rate : TP_EVENT_RATE_DEFAULT;
+	skel->rodata->tp_event_burst =
+		o->event_burst ? o->event_burst : TP_EVENT_BURST_DEFAULT;
 	err = gate_bpf__load(skel);
 	if (err)
 		goto fail;
-	err = gate_bootstrap_sync_ports(bpf_map__fd(skel->maps.tp_bootstrap),
-					bpf_map__fd(skel->maps.tp_bootstrap_ports),
-					-1);
+	err = gate_bootstrap_sync_ports(
+		bpf_map__fd(skel->maps.tp_bootstrap),
+		bpf_map__fd(skel->maps.tp_bootstrap_ports), -1);
 	if (err)
 		goto fail;
 	*skel_out = skel;
@@ -230,7 +230,8 @@ static int attach_one(const char *dir, int prog_fd, int ifindex,
 
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
-	/* a tag stripped into metadata would let a tagged frame pass as untagged */
+	/* a tag stripped into metadata would let a tagged frame pass as
+	 * untagged */
 	err = gate_vlan_offload_off(ifindex, &l->vlan_offload_off);
 	if (err && err != -EOPNOTSUPP)
 		return err;

@@ -57,8 +57,9 @@ int gate_open(const char *dir, struct tp_gate **out)
 	err = err ?: open_pin(dir, TP_MAP_DEV_STATS, &g->dev_stats_fd);
 	err = err ?: open_pin(dir, TP_MAP_DEV_SLOTS, &g->dev_slots_fd);
 	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP, &g->bootstrap_fd);
-	err = err ?: open_pin(dir, TP_MAP_BOOTSTRAP_PORTS,
-			      &g->bootstrap_ports_fd);
+	err = err
+		      ?: open_pin(dir, TP_MAP_BOOTSTRAP_PORTS,
+				  &g->bootstrap_ports_fd);
 	err = err ?: open_pin(dir, TP_MAP_VERDICTS, &g->verdicts_fd);
 	err = err ?: open_pin(dir, TP_MAP_EVSTATS, &g->evstats_fd);
 	err = err ?: open_pin(dir, TP_MAP_EVENTS, &g->events_fd);
@@ -75,9 +76,9 @@ void gate_close(struct tp_gate *g)
 {
 	if (!g)
 		return;
-	int fds[] = { g->identity_fd, g->dev_stats_fd, g->dev_slots_fd,
-		      g->bootstrap_fd, g->bootstrap_ports_fd,
-		      g->verdicts_fd, g->evstats_fd, g->events_fd };
+	int fds[] = {g->identity_fd,  g->dev_stats_fd,	     g->dev_slots_fd,
+		     g->bootstrap_fd, g->bootstrap_ports_fd, g->verdicts_fd,
+		     g->evstats_fd,   g->events_fd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -154,9 +155,9 @@ static int find_slot(struct tp_gate *g, __u64 device_id, __u32 *free_slot,
 		if (!g->owner[i] && free_slot && *free_slot == TP_DEVICES_MAX)
 			*free_slot = i;
 	}
-	if (!fresh && (slot < 0 || bpf_map_lookup_elem(g->dev_slots_fd, &slot,
-							&holder) ||
-		       holder != device_id))
+	if (!fresh &&
+	    (slot < 0 || bpf_map_lookup_elem(g->dev_slots_fd, &slot, &holder) ||
+	     holder != device_id))
 		return find_slot(g, device_id, free_slot, true);
 	return slot;
 }
@@ -182,8 +183,8 @@ static int claim_slot(struct tp_gate *g, __u64 device_id, __u32 *slot)
 		return -ENOMEM;
 	ret = bpf_map_update_elem(g->dev_stats_fd, &free_slot, zero, BPF_ANY);
 	free(zero);
-	if (ret ||
-	    bpf_map_update_elem(g->dev_slots_fd, &free_slot, &device_id, BPF_ANY))
+	if (ret || bpf_map_update_elem(g->dev_slots_fd, &free_slot, &device_id,
+				       BPF_ANY))
 		return -errno;
 	g->owner[free_slot] = device_id;
 	*slot = free_slot;
@@ -274,9 +275,9 @@ int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx)
 					 &batch, keys, vals, &n, NULL)) {
 			if (errno != ENOENT) {
 				/* no batch support: walk key by key */
-				if (first && (errno == EINVAL ||
-					      errno == EOPNOTSUPP ||
-					      errno == 524 /* ENOTSUPP */))
+				if (first &&
+				    (errno == EINVAL || errno == EOPNOTSUPP ||
+				     errno == 524 /* ENOTSUPP */))
 					err = walk_by_key(g, cb, ctx);
 				else
 					err = -errno;
@@ -348,7 +349,7 @@ static int collect_key(const struct tp_identity_key *k,
 int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 			unsigned int *removed)
 {
-	struct flush_ctx c = { .device_id = device_id };
+	struct flush_ctx c = {.device_id = device_id};
 	struct tp_identity_key *keys;
 	size_t n;
 	int err;
@@ -374,7 +375,8 @@ int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 		__u64 none = 0;
 
 		for (__u32 i = 0; i < TP_DEVICES_MAX; i++)
-			bpf_map_update_elem(g->dev_slots_fd, &i, &none, BPF_ANY);
+			bpf_map_update_elem(g->dev_slots_fd, &i, &none,
+					    BPF_ANY);
 		free(g->owner);
 		g->owner = NULL;
 	}
@@ -607,10 +609,9 @@ static __u32 count_entries(int fd, __u32 key_size)
 int gate_maps(const char *dir, struct gate_map_info **out, int *n)
 {
 	static const char *const names[] = {
-		TP_MAP_IDENTITY, TP_MAP_DEV_STATS, TP_MAP_DEV_SLOTS,
-		TP_MAP_BOOTSTRAP,  TP_MAP_BOOTSTRAP_PORTS,
-		TP_MAP_VERDICTS, TP_MAP_EVSTATS,   TP_MAP_EVENTS,
-		TP_MAP_EVLIMIT,
+		TP_MAP_IDENTITY,  TP_MAP_DEV_STATS,	  TP_MAP_DEV_SLOTS,
+		TP_MAP_BOOTSTRAP, TP_MAP_BOOTSTRAP_PORTS, TP_MAP_VERDICTS,
+		TP_MAP_EVSTATS,	  TP_MAP_EVENTS,	  TP_MAP_EVLIMIT,
 	};
 	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	struct gate_map_info *maps = calloc(nnames, sizeof(*maps));

@@ -42,8 +42,8 @@ static int feature_indices(int fd, const char *ifname, int idx[NFEAT])
 	struct {
 		struct ethtool_sset_info hdr;
 		__u32 len;
-	} ss = { .hdr = { .cmd = ETHTOOL_GSSET_INFO,
-			  .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	} ss = {.hdr = {.cmd = ETHTOOL_GSSET_INFO,
+			.sset_mask = 1ULL << ETH_SS_FEATURES}};
 	struct ethtool_gstrings *gs;
 	__u32 n;
 	int err;

@@ -29,12 +29,12 @@ typedef void (*import_cb)(const char *kind, const char *name, int changed,
 			  void *ctx);
 
 struct ldap_import {
-	const char *uri; /* ldap://HOST[:PORT] or ldapi:// */
-	const char *base; /* search base DN */
-	const char *filter; /* NULL: (objectClass=inetOrgPerson) */
-	const char *bind_dn; /* NULL: anonymous */
+	const char *uri;	   /* ldap://HOST[:PORT] or ldapi:// */
+	const char *base;	   /* search base DN */
+	const char *filter;	   /* NULL: (objectClass=inetOrgPerson) */
+	const char *bind_dn;	   /* NULL: anonymous */
 	const char *password_file; /* with bind_dn; first line, 0600 advised */
-	int timeout_s; /* network and search limit; 0: 10 s */
+	int timeout_s;		   /* network and search limit; 0: 10 s */
 };
 
 /*

@@ -95,7 +95,7 @@ static struct inv_rec *inv_new_rec(struct inventory *inv, unsigned int where)
 		inv->v = p;
 		inv->cap = inv->cap ? inv->cap * 2 : 64;
 	}
-	inv->v[inv->n] = (struct inv_rec){ .where = where };
+	inv->v[inv->n] = (struct inv_rec){.where = where};
 	return &inv->v[inv->n++];
 }
 
@@ -194,7 +194,7 @@ static int rec_set(struct inventory *inv, struct inv_rec *rec, const char *key,
 		free(kcopy);
 		return -ENOMEM;
 	}
-	rec->props[rec->nprops++] = (struct reg_prop){ kcopy, copy };
+	rec->props[rec->nprops++] = (struct reg_prop){kcopy, copy};
 	return 0;
 }
 
@@ -425,7 +425,7 @@ static int csv_header(struct inventory *inv, struct csv *c, char ***cols,
 
 static int parse_csv(struct inventory *inv, const char *data, size_t len)
 {
-	struct csv c = { .p = data, .end = data + len, .line = 1 };
+	struct csv c = {.p = data, .end = data + len, .line = 1};
 	char **cols = NULL;
 	size_t ncols = 0, i;
 	struct inv_rec *rec;
@@ -681,7 +681,7 @@ static int store_devices(struct registry *r, struct inventory *inv,
 	return 0;
 fail:
 	reg_rollback(r);
-	*st = (struct import_stats){ 0 };
+	*st = (struct import_stats){0};
 	return ret;
 }
 
@@ -740,14 +740,14 @@ int import_inventory(struct registry *r, const char *path, bool dry_run,
 		     const char *actor, import_cb cb, void *ctx,
 		     struct import_stats *st, char err[IMPORT_ERR_LEN])
 {
-	struct inventory inv = { .err = err };
+	struct inventory inv = {.err = err};
 	const char *body, *p;
 	size_t len = 0, blen, i;
 	char *data;
 	int ret;
 
 	err[0] = '\0';
-	*st = (struct import_stats){ 0 };
+	*st = (struct import_stats){0};
 	ret = read_file(path, &data, &len, err);
 	if (ret)
 		return ret;

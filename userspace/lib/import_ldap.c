@@ -169,11 +169,10 @@ out:
 static int connect_and_bind(LDAP **ldp, const struct ldap_import *o,
 			    char err[IMPORT_ERR_LEN])
 {
-	struct timeval tv = { .tv_sec = o->timeout_s > 0
-						? o->timeout_s
-						: LDAP_DEFAULT_TIMEOUT };
+	struct timeval tv = {.tv_sec = o->timeout_s > 0 ? o->timeout_s
+							: LDAP_DEFAULT_TIMEOUT};
 	char pw[PASSWORD_MAX];
-	struct berval cred = { 0 };
+	struct berval cred = {0};
 	int version = LDAP_VERSION3, rc, ret;
 	char diag[96];
 	size_t len = 0;
@@ -257,9 +256,9 @@ out:
 static int collect_entry(LDAP *ld, LDAPMessage *e, struct ldap_users *us,
 			 char err[IMPORT_ERR_LEN])
 {
-	static const char *const attrs[] = { "uid", "cn", "mail" };
-	struct ldap_user u = { .dn = ldap_get_dn(ld, e) };
-	char **vals[] = { &u.uid, &u.cn, &u.mail };
+	static const char *const attrs[] = {"uid", "cn", "mail"};
+	struct ldap_user u = {.dn = ldap_get_dn(ld, e)};
+	char **vals[] = {&u.uid, &u.cn, &u.mail};
 	void *p;
 	int i, ret = 0;
 
@@ -349,13 +348,12 @@ static int search_error(LDAP *ld, const struct ldap_import *o,
 static int search_users(LDAP *ld, const struct ldap_import *o,
 			struct ldap_users *us, char err[IMPORT_ERR_LEN])
 {
-	static char *attrs[] = { "uid", "cn", "mail", NULL };
-	struct timeval tv = { .tv_sec = o->timeout_s > 0
-						? o->timeout_s
-						: LDAP_DEFAULT_TIMEOUT };
+	static char *attrs[] = {"uid", "cn", "mail", NULL};
+	struct timeval tv = {.tv_sec = o->timeout_s > 0 ? o->timeout_s
+							: LDAP_DEFAULT_TIMEOUT};
 	const char *filter = o->filter ? o->filter : LDAP_DEFAULT_FILTER;
-	struct berval cookie = { 0 };
-	LDAPControl *page, *ctrls[2] = { NULL, NULL }, **srv = NULL;
+	struct berval cookie = {0};
+	LDAPControl *page, *ctrls[2] = {NULL, NULL}, **srv = NULL;
 	LDAPMessage *res = NULL, *e;
 	ber_int_t count;
 	int n, rc, ret = 0;
@@ -386,7 +384,7 @@ static int search_users(LDAP *ld, const struct ldap_import *o,
 		if (ret)
 			break;
 		ber_memfree(cookie.bv_val);
-		cookie = (struct berval){ 0 };
+		cookie = (struct berval){0};
 		if (ldap_parse_result(ld, res, NULL, NULL, NULL, NULL, &srv,
 				      0) == LDAP_SUCCESS &&
 		    srv) {
@@ -485,7 +483,7 @@ static int store_users(struct registry *r, const struct ldap_import *o,
 	return 0;
 fail:
 	reg_rollback(r);
-	*st = (struct import_stats){ 0 };
+	*st = (struct import_stats){0};
 	return ret;
 }
 
@@ -493,13 +491,13 @@ int import_ldap(struct registry *r, const struct ldap_import *o, bool dry_run,
 		const char *actor, import_cb cb, void *ctx,
 		struct import_stats *st, char err[IMPORT_ERR_LEN])
 {
-	struct ldap_users us = { 0 };
+	struct ldap_users us = {0};
 	LDAP *ld = NULL;
 	size_t i;
 	int ret;
 
 	err[0] = '\0';
-	*st = (struct import_stats){ 0 };
+	*st = (struct import_stats){0};
 	if (!o->uri || !*o->uri || !o->base) {
 		snprintf(err, IMPORT_ERR_LEN,
 			 "an LDAP URI and a base DN are needed");

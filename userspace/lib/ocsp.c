@@ -97,13 +97,13 @@ static bool oid_is(const struct rd *o, const uint8_t *v, size_t len)
 	return rd_len(o) == len && !memcmp(o->p, v, len);
 }
 
-static const uint8_t oid_sha1[] = { 0x2b, 0x0e, 0x03, 0x02, 0x1a };
-static const uint8_t oid_sha256[] = { 0x60, 0x86, 0x48, 0x01, 0x65,
-				      0x03, 0x04, 0x02, 0x01 };
-static const uint8_t oid_nonce[] = { 0x2b, 0x06, 0x01, 0x05, 0x05,
-				     0x07, 0x30, 0x01, 0x02 };
-static const uint8_t oid_basic[] = { 0x2b, 0x06, 0x01, 0x05, 0x05,
-				     0x07, 0x30, 0x01, 0x01 };
+static const uint8_t oid_sha1[] = {0x2b, 0x0e, 0x03, 0x02, 0x1a};
+static const uint8_t oid_sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65,
+				     0x03, 0x04, 0x02, 0x01};
+static const uint8_t oid_nonce[] = {0x2b, 0x06, 0x01, 0x05, 0x05,
+				    0x07, 0x30, 0x01, 0x02};
+static const uint8_t oid_basic[] = {0x2b, 0x06, 0x01, 0x05, 0x05,
+				    0x07, 0x30, 0x01, 0x01};
 
 #define MAX_EXTS 16
 
@@ -127,8 +127,8 @@ static int extensions(struct rd w, const uint8_t **nonce, size_t *nonce_len)
 			return -EBADMSG;
 		if (peek(&ext, 0x01)) {
 			/* DEFAULT FALSE: only TRUE may be written, as 0xff */
-			if (tlv(&ext, 0x01, NULL, &crit) || rd_len(&crit) != 1 ||
-			    *crit.p != 0xff)
+			if (tlv(&ext, 0x01, NULL, &crit) ||
+			    rd_len(&crit) != 1 || *crit.p != 0xff)
 				return -EBADMSG;
 			critical = true;
 		}
@@ -247,8 +247,8 @@ static int signature(struct rd w)
 int ocsp_request_decode(const uint8_t *der, size_t len,
 			struct ocsp_request *req)
 {
-	static const uint8_t v1[] = { 0x02, 0x01, 0x00 };
-	struct rd d = { der, der + len }, top, tbs, w, list;
+	static const uint8_t v1[] = {0x02, 0x01, 0x00};
+	struct rd d = {der, der + len}, top, tbs, w, list;
 	int ret;
 
 	memset(req, 0, sizeof(*req));
@@ -268,8 +268,8 @@ int ocsp_request_decode(const uint8_t *der, size_t len,
 	     memcmp(w.p, v1, sizeof(v1))))
 		return -EBADMSG;
 	/* requestorName [1] EXPLICIT GeneralName: one TLV, not looked at */
-	if (peek(&tbs, 0xa1) && (tlv(&tbs, 0xa1, NULL, &w) ||
-				 tlv(&w, -1, NULL, NULL) || !done(&w)))
+	if (peek(&tbs, 0xa1) &&
+	    (tlv(&tbs, 0xa1, NULL, &w) || tlv(&w, -1, NULL, NULL) || !done(&w)))
 		return -EBADMSG;
 	if (tlv(&tbs, 0x30, NULL, &list) || done(&list))
 		return -EBADMSG;
@@ -281,9 +281,8 @@ int ocsp_request_decode(const uint8_t *der, size_t len,
 			return ret;
 		req->n++;
 	}
-	if (peek(&tbs, 0xa2) &&
-	    (tlv(&tbs, 0xa2, NULL, &w) ||
-	     extensions(w, &req->nonce, &req->nonce_len)))
+	if (peek(&tbs, 0xa2) && (tlv(&tbs, 0xa2, NULL, &w) ||
+				 extensions(w, &req->nonce, &req->nonce_len)))
 		return -EBADMSG;
 	return done(&tbs) ? 0 : -EBADMSG;
 }
@@ -420,7 +419,7 @@ static bool reason_ok(int r)
 static void single(struct wr *b, const struct ocsp_single *s,
 		   const struct ocsp_tbs *t)
 {
-	static const uint8_t good[] = { 0x80, 0x00 }, unknown[] = { 0x82, 0x00 };
+	static const uint8_t good[] = {0x80, 0x00}, unknown[] = {0x82, 0x00};
 	size_t at = open_tlv(b), rev, w;
 
 	put(b, s->id->der, s->id->der_len);
@@ -430,7 +429,7 @@ static void single(struct wr *b, const struct ocsp_single *s,
 		rev = open_tlv(b);
 		put_time(b, s->revoked_at);
 		if (reason_ok(s->reason)) {
-			uint8_t e[] = { 0x0a, 0x01, s->reason };
+			uint8_t e[] = {0x0a, 0x01, s->reason};
 
 			put_tlv(b, 0xa0, e, sizeof(e));
 		}
@@ -449,7 +448,7 @@ static void single(struct wr *b, const struct ocsp_single *s,
 
 int ocsp_encode_tbs(const struct ocsp_tbs *t, uint8_t **der, size_t *len)
 {
-	struct wr b = { 0 };
+	struct wr b = {0};
 	size_t data, w, list, exts, ext;
 	unsigned int i;
 
@@ -478,13 +477,13 @@ int ocsp_encode_tbs(const struct ocsp_tbs *t, uint8_t **der, size_t *len)
 	return finish(&b, der, len);
 }
 
-int ocsp_encode_basic(const uint8_t *tbs, size_t tbs_len,
-		      const uint8_t *sigalg, size_t sigalg_len,
-		      const uint8_t *sig, size_t sig_len, const uint8_t *cert,
-		      size_t cert_len, uint8_t **der, size_t *len)
+int ocsp_encode_basic(const uint8_t *tbs, size_t tbs_len, const uint8_t *sigalg,
+		      size_t sigalg_len, const uint8_t *sig, size_t sig_len,
+		      const uint8_t *cert, size_t cert_len, uint8_t **der,
+		      size_t *len)
 {
-	static const uint8_t successful[] = { 0x0a, 0x01, OCSP_RESP_SUCCESSFUL };
-	struct wr b = { 0 };
+	static const uint8_t successful[] = {0x0a, 0x01, OCSP_RESP_SUCCESSFUL};
+	struct wr b = {0};
 	size_t top, w, rb, oct, basic, bits, certs, seq;
 
 	top = open_tlv(&b);
@@ -612,7 +611,8 @@ int ocsp_decode_get_path(const char *path, uint8_t **der, size_t *len)
 		for (k = 0; k < 4; k++) {
 			v[k] = b64val(b64[i + k]);
 			/* '=' only as the padding at the very end */
-			if (v[k] < 0 && !(b64[i + k] == '=' && i + k >= n - pad))
+			if (v[k] < 0 &&
+			    !(b64[i + k] == '=' && i + k >= n - pad))
 				goto out;
 			w = w << 6 | (v[k] < 0 ? 0 : v[k]);
 		}
@@ -622,8 +622,8 @@ int ocsp_decode_get_path(const char *path, uint8_t **der, size_t *len)
 		if (i + 4 < n || pad < 1)
 			bin[out++] = w;
 		/* canonical: the bits the padding drops are zero */
-		if (i + 4 == n && ((pad == 2 && (w & 0xffff)) ||
-				   (pad == 1 && (w & 0xff))))
+		if (i + 4 == n &&
+		    ((pad == 2 && (w & 0xffff)) || (pad == 1 && (w & 0xff))))
 			goto out;
 	}
 	if (!out)

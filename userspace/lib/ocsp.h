@@ -25,7 +25,7 @@
 
 #define OCSP_MAX_REQUESTS 16
 #define OCSP_REQUEST_MAX 16384 /* bytes of DER we read at all */
-#define OCSP_NONCE_MAX 64 /* bytes of the nonce's extnValue */
+#define OCSP_NONCE_MAX 64      /* bytes of the nonce's extnValue */
 #define OCSP_NEXT_UPDATE_DEFAULT 3600
 #define OCSP_ERR_LEN CA_ERR_LEN
 #define OCSP_CONTENT_TYPE_REQUEST "application/ocsp-request"
@@ -39,7 +39,11 @@ enum ocsp_resp_status {
 	OCSP_RESP_UNAUTHORIZED = 6,
 };
 
-enum ocsp_cert_status { OCSP_STATUS_GOOD = 0, OCSP_STATUS_REVOKED = 1, OCSP_STATUS_UNKNOWN = 2 };
+enum ocsp_cert_status {
+	OCSP_STATUS_GOOD = 0,
+	OCSP_STATUS_REVOKED = 1,
+	OCSP_STATUS_UNKNOWN = 2
+};
 
 enum ocsp_hash { OCSP_HASH_SHA1 = 0, OCSP_HASH_SHA256 };
 
@@ -58,7 +62,7 @@ struct ocsp_request {
 	unsigned int n;
 	struct ocsp_cert_id ids[OCSP_MAX_REQUESTS];
 	const uint8_t *nonce; /* the nonce extension's extnValue content */
-	size_t nonce_len; /* 0: no nonce */
+	size_t nonce_len;     /* 0: no nonce */
 	bool has_signature;
 };
 
@@ -70,7 +74,7 @@ struct ocsp_single {
 	const struct ocsp_cert_id *id;
 	enum ocsp_cert_status status;
 	int64_t revoked_at; /* unix seconds, when revoked */
-	int reason; /* CRLReason, when revoked; < 0: none */
+	int reason;	    /* CRLReason, when revoked; < 0: none */
 };
 
 struct ocsp_tbs {
@@ -90,10 +94,10 @@ int ocsp_encode_tbs(const struct ocsp_tbs *t, uint8_t **der, size_t *len);
  * AlgorithmIdentifier sigalg (full DER), the signature, and certs [0]
  * holding cert when cert_len > 0.
  */
-int ocsp_encode_basic(const uint8_t *tbs, size_t tbs_len,
-		      const uint8_t *sigalg, size_t sigalg_len,
-		      const uint8_t *sig, size_t sig_len, const uint8_t *cert,
-		      size_t cert_len, uint8_t **der, size_t *len);
+int ocsp_encode_basic(const uint8_t *tbs, size_t tbs_len, const uint8_t *sigalg,
+		      size_t sigalg_len, const uint8_t *sig, size_t sig_len,
+		      const uint8_t *cert, size_t cert_len, uint8_t **der,
+		      size_t *len);
 /* OCSPResponse with no responseBytes: an error status. */
 int ocsp_encode_error(enum ocsp_resp_status st, uint8_t **der, size_t *len);
 

@@ -26,8 +26,8 @@ struct ocsp_responder {
 	uint8_t name_sha1[20], key_sha1[20];
 	uint8_t name_sha256[32], key_sha256[32];
 	uint8_t responder_key_hash[20]; /* byKey: SHA-1 of the signer's key */
-	struct ca_key own; /* the delegated signer's key */
-	struct ca_key *key; /* &own or the CA's */
+	struct ca_key own;		/* the delegated signer's key */
+	struct ca_key *key;		/* &own or the CA's */
 	uint8_t *signer_der; /* the delegated certificate, else NULL */
 	size_t signer_len;
 	uint8_t sigalg[16];
@@ -38,19 +38,20 @@ struct ocsp_responder {
 	bool rng_ok;
 };
 
-static const uint8_t oid_eku[] = { 0x55, 0x1d, 0x25 };
-static const uint8_t oid_kp_ocsp[] = { 0x2b, 0x06, 0x01, 0x05,
-				       0x05, 0x07, 0x03, 0x09 };
+static const uint8_t oid_eku[] = {0x55, 0x1d, 0x25};
+static const uint8_t oid_kp_ocsp[] = {0x2b, 0x06, 0x01, 0x05,
+				      0x05, 0x07, 0x03, 0x09};
 
 struct cert_parts {
 	struct der issuer, subject; /* whole Names, tags included */
-	struct der pubkey; /* subjectPublicKey bits, unused-bits octet skipped */
+	struct der
+		pubkey;	 /* subjectPublicKey bits, unused-bits octet skipped */
 	struct der exts; /* the Extensions SEQUENCE's content; empty if none */
 };
 
 static int cert_parts(const uint8_t *der, size_t len, struct cert_parts *c)
 {
-	struct der d = { der, der + len }, cert, tbs, spki, bits, w;
+	struct der d = {der, der + len}, cert, tbs, spki, bits, w;
 	int i, tag;
 
 	memset(c, 0, sizeof(*c));
@@ -59,21 +60,23 @@ static int cert_parts(const uint8_t *der, size_t len, struct cert_parts *c)
 		return -EBADMSG;
 	if (der_peek(&tbs, 0xa0) && der_get(&tbs, 0xa0, NULL, NULL))
 		return -EBADMSG;
-	for (i = 0; i < 5; i++) { /* serial, signature, issuer, validity, subject */
+	for (i = 0; i < 5;
+	     i++) { /* serial, signature, issuer, validity, subject */
 		const uint8_t *at = tbs.p;
 
 		if (der_get(&tbs, -1, NULL, NULL))
 			return -EBADMSG;
 		if (i == 2)
-			c->issuer = (struct der){ at, tbs.p };
+			c->issuer = (struct der){at, tbs.p};
 		if (i == 4)
-			c->subject = (struct der){ at, tbs.p };
+			c->subject = (struct der){at, tbs.p};
 	}
-	if (der_get(&tbs, 0x30, NULL, &spki) || der_get(&spki, 0x30, NULL, NULL) ||
+	if (der_get(&tbs, 0x30, NULL, &spki) ||
+	    der_get(&spki, 0x30, NULL, NULL) ||
 	    der_get(&spki, 0x03, NULL, &bits) || bits.p == bits.end ||
 	    *bits.p != 0)
 		return -EBADMSG;
-	c->pubkey = (struct der){ bits.p + 1, bits.end };
+	c->pubkey = (struct der){bits.p + 1, bits.end};
 	while (tbs.p < tbs.end) {
 		if (der_get(&tbs, -1, &tag, &w))
 			return -EBADMSG;
@@ -119,28 +122,36 @@ static bool has_eku_ocsp(struct der exts)
 
 static int hash(enum wc_HashType h, const struct der *d, uint8_t *out)
 {
-	return wc_Hash(h, d->p, d->end - d->p, out, wc_HashGetDigestSize(h)) ?
-		       -EIO :
-		       0;
+	return wc_Hash(h, d->p, d->end - d->p, out, wc_HashGetDigestSize(h))
+		       ? -EIO
+		       : 0;
 }
 
 /* The AlgorithmIdentifier of the signature each key type makes. */
 static const struct sigalg {
-	int sig_type; /* wolfSSL's CTC_* */
+	int sig_type;	       /* wolfSSL's CTC_* */
 	enum wc_HashType hash; /* NONE: the scheme hashes (Ed25519) */
 	uint8_t len, der[15];
 } sigalgs[] = {
-	{ CTC_SHA256wECDSA, WC_HASH_TYPE_SHA256, 12,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
-	    0x02 } },
-	{ CTC_SHA384wECDSA, WC_HASH_TYPE_SHA384, 12,
-	  { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
-	    0x03 } },
-	{ CTC_ED25519, WC_HASH_TYPE_NONE, 7,
-	  { 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 } },
-	{ CTC_SHA256wRSA, WC_HASH_TYPE_SHA256, 15,
-	  { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-	    0x01, 0x0b, 0x05, 0x00 } },
+	{CTC_SHA256wECDSA,
+	 WC_HASH_TYPE_SHA256,
+	 12,
+	 {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
+	  0x02}},
+	{CTC_SHA384wECDSA,
+	 WC_HASH_TYPE_SHA384,
+	 12,
+	 {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03,
+	  0x03}},
+	{CTC_ED25519,
+	 WC_HASH_TYPE_NONE,
+	 7,
+	 {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70}},
+	{CTC_SHA256wRSA,
+	 WC_HASH_TYPE_SHA256,
+	 15,
+	 {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+	  0x01, 0x0b, 0x05, 0x00}},
 };
 
 static int set_sigalg(struct ocsp_responder *r)
@@ -203,9 +214,11 @@ static int load_signer(struct ocsp_responder *r, const char *cert_file,
 	if (!cm)
 		return -ENOMEM;
 	if (wolfSSL_CertManagerLoadCABuffer(cm, r->ca->der, r->ca->der_len,
-					    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS ||
+					    WOLFSSL_FILETYPE_ASN1) !=
+		    WOLFSSL_SUCCESS ||
 	    wolfSSL_CertManagerVerifyBuffer(cm, r->signer_der, r->signer_len,
-					    WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS) {
+					    WOLFSSL_FILETYPE_ASN1) !=
+		    WOLFSSL_SUCCESS) {
 		ca_errf(err, "the OCSP signer does not verify against the CA "
 			     "(signature or validity)");
 		ret = -EINVAL;
@@ -216,11 +229,13 @@ static int load_signer(struct ocsp_responder *r, const char *cert_file,
 
 	if (stat(key_file, &st)) {
 		ret = -errno;
-		ca_errf(err, "cannot read %.100s: %s", key_file, strerror(-ret));
+		ca_errf(err, "cannot read %.100s: %s", key_file,
+			strerror(-ret));
 		return ret;
 	}
 	if (st.st_mode & 077) {
-		ca_errf(err, "%.100s is open to others (mode %04o): chmod 600 it",
+		ca_errf(err,
+			"%.100s is open to others (mode %04o): chmod 600 it",
 			key_file, st.st_mode & 07777);
 		return -EPERM;
 	}
@@ -250,7 +265,8 @@ int ocsp_responder_new(struct ca *ca, const char *signer_cert_file,
 
 	*out = NULL;
 	if (!ca || !!signer_cert_file != !!signer_key_file) {
-		ca_errf(err, "an OCSP signer needs both a certificate and a key");
+		ca_errf(err,
+			"an OCSP signer needs both a certificate and a key");
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -258,8 +274,8 @@ int ocsp_responder_new(struct ca *ca, const char *signer_cert_file,
 		return -ENOMEM;
 	r->ca = ca;
 	r->key = &ca->key;
-	r->next_update_s = next_update_s ? next_update_s :
-					   OCSP_NEXT_UPDATE_DEFAULT;
+	r->next_update_s =
+		next_update_s ? next_update_s : OCSP_NEXT_UPDATE_DEFAULT;
 	if (cert_parts(ca->der, ca->der_len, &cp)) {
 		ca_errf(err, "malformed CA certificate");
 		ret = -EBADMSG;
@@ -350,7 +366,8 @@ static int lookup(struct ocsp_responder *r, const struct ocsp_request *q,
 	int st, ret;
 
 	for (i = 0; i < q->n; i++) {
-		s[i] = (struct ocsp_single){ &q->ids[i], OCSP_STATUS_UNKNOWN, 0, -1 };
+		s[i] = (struct ocsp_single){&q->ids[i], OCSP_STATUS_UNKNOWN, 0,
+					    -1};
 		if (!ours(r, &q->ids[i]))
 			continue;
 		any = true;
@@ -374,7 +391,7 @@ int ocsp_respond(struct ocsp_responder *r, const uint8_t *req, size_t req_len,
 {
 	struct ocsp_single s[OCSP_MAX_REQUESTS];
 	struct ocsp_request q;
-	struct ocsp_tbs t = { 0 };
+	struct ocsp_tbs t = {0};
 	uint8_t sig[1024], *tbs = NULL;
 	word32 sig_len = sizeof(sig);
 	size_t tbs_len;
@@ -402,9 +419,11 @@ int ocsp_respond(struct ocsp_responder *r, const uint8_t *req, size_t req_len,
 	if (ret == -ENOMEM)
 		return ret;
 	ret = ret ?: sign(r, tbs, tbs_len, sig, &sig_len);
-	ret = ret ?: ocsp_encode_basic(tbs, tbs_len, r->sigalg, r->sigalg_len,
-				       sig, sig_len, r->signer_der,
-				       r->signer_len, resp, resp_len);
+	ret = ret
+		      ?: ocsp_encode_basic(tbs, tbs_len, r->sigalg,
+					   r->sigalg_len, sig, sig_len,
+					   r->signer_der, r->signer_len, resp,
+					   resp_len);
 	free(tbs);
 	if (ret == -ENOMEM)
 		return ret;
@@ -433,8 +452,10 @@ int ocsp_issue_signer(struct ca *ca, const char *name, unsigned int days,
 	*key_pem = NULL;
 	*key_pem_len = 0;
 	if (!len || len >= CTC_NAME_SIZE || days > 36500) {
-		ca_errf(err, "the signer needs a name of 1..%d bytes and at "
-			     "most 36500 days", CTC_NAME_SIZE - 1);
+		ca_errf(err,
+			"the signer needs a name of 1..%d bytes and at "
+			"most 36500 days",
+			CTC_NAME_SIZE - 1);
 		return -EINVAL;
 	}
 	ret = ca_key_generate(&key, algo, &ca->rng);

@@ -163,9 +163,10 @@ void p_err(const char *fmt, ...)
 		root = NULL;
 		depth = 0;
 		json_object_object_add(o, "error", json_object_new_string(msg));
-		printf("%s\n", json_object_to_json_string_ext(
-				       o, pretty_mode ? JSON_C_TO_STRING_PRETTY :
-							JSON_C_TO_STRING_PLAIN));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       o, pretty_mode ? JSON_C_TO_STRING_PRETTY
+					      : JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		fflush(stdout);
 	} else {

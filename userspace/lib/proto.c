@@ -172,13 +172,16 @@ static int posture_from(struct json_object *o, struct proto_posture *p)
 	if (!json_object_is_type(o, json_type_object))
 		return -EPROTO;
 	err = get_str(o, "os", p->os, sizeof(p->os), false);
-	err = err ?: get_str(o, "os_version", p->os_version,
-			     sizeof(p->os_version), false);
+	err = err
+		      ?: get_str(o, "os_version", p->os_version,
+				 sizeof(p->os_version), false);
 	err = err ?: get_str(o, "model", p->model, sizeof(p->model), false);
-	err = err ?: get_str(o, "manufacturer", p->manufacturer,
-			     sizeof(p->manufacturer), false);
-	err = err ?: get_str(o, "serial_number", p->serial_number,
-			     sizeof(p->serial_number), false);
+	err = err
+		      ?: get_str(o, "manufacturer", p->manufacturer,
+				 sizeof(p->manufacturer), false);
+	err = err
+		      ?: get_str(o, "serial_number", p->serial_number,
+				 sizeof(p->serial_number), false);
 	return err;
 }
 
@@ -191,8 +194,9 @@ int proto_parse_hello(const char *json, size_t len, struct proto_hello *h)
 	if (!o)
 		return -EPROTO;
 	err = get_str(o, "agent", h->agent, sizeof(h->agent), true);
-	err = err ?: get_str(o, "hostname", h->hostname, sizeof(h->hostname),
-			     false);
+	err = err
+		      ?: get_str(o, "hostname", h->hostname,
+				 sizeof(h->hostname), false);
 	if (!err && json_object_object_get_ex(o, "posture", &v))
 		err = posture_from(v, &h->posture);
 	if (!err && json_object_object_get_ex(o, "addresses", &v)) {
@@ -269,9 +273,9 @@ int proto_parse_heartbeat(const char *json, size_t len, uint64_t *seq)
 
 	*seq = 0;
 	if (o)
-		err = json_object_object_get_ex(o, "seq", NULL) ?
-			      get_uint(o, "seq", UINT64_MAX >> 1, seq) :
-			      0;
+		err = json_object_object_get_ex(o, "seq", NULL)
+			      ? get_uint(o, "seq", UINT64_MAX >> 1, seq)
+			      : 0;
 	json_object_put(o);
 	return err;
 }

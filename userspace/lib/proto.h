@@ -113,8 +113,7 @@ int proto_parse_hello(const char *json, size_t len, struct proto_hello *h);
 int proto_parse_posture(const char *json, size_t len, struct proto_posture *p);
 int proto_parse_welcome(const char *json, size_t len, struct proto_welcome *w);
 /* REVOKED and BYE: {"reason": "..."} */
-int proto_parse_reason(const char *json, size_t len, char *reason,
-		       size_t cap);
+int proto_parse_reason(const char *json, size_t len, char *reason, size_t cap);
 int proto_parse_heartbeat(const char *json, size_t len, uint64_t *seq);
 
 /* Encoders write a whole frame into buf; return its length or -errno. */

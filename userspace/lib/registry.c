@@ -157,8 +157,8 @@ static int bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 		case 't':
 			s = va_arg(ap, const char *);
 			rc = s ? sqlite3_bind_text(st, i, s, strlen(s),
-						   SQLITE_STATIC) :
-				 sqlite3_bind_null(st, i);
+						   SQLITE_STATIC)
+			       : sqlite3_bind_null(st, i);
 			break;
 		case 'i':
 			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
@@ -438,9 +438,9 @@ int reg_check_str(struct registry *r, const char *what, const char *s,
 	size_t len;
 
 	if (!s)
-		return allow_null ?
-			       0 :
-			       reg_fail(r, -EINVAL, "%s is required", what);
+		return allow_null
+			       ? 0
+			       : reg_fail(r, -EINVAL, "%s is required", what);
 	len = strnlen(s, REG_STR_MAX + 1);
 	if (len > REG_STR_MAX)
 		return reg_fail(r, -EINVAL, "%s is longer than %d bytes", what,

@@ -44,9 +44,9 @@ enum reg_user_source { REG_SRC_LOCAL = 0, REG_SRC_LDAP };
 
 struct reg_user {
 	int64_t id;
-	char *account; /* unique */
+	char *account;	    /* unique */
 	char *display_name; /* may be NULL */
-	char *email; /* may be NULL */
+	char *email;	    /* may be NULL */
 	enum reg_user_source source;
 	bool disabled;
 	int64_t created, updated; /* unix seconds */
@@ -89,11 +89,11 @@ struct reg_prop {
 };
 
 struct reg_device {
-	int64_t id; /* also the gate's device_id */
+	int64_t id;    /* also the gate's device_id */
 	char uuid[37]; /* random (v4), assigned on add */
-	char *name; /* unique */
-	char *owner; /* a user's account */
-	char *group; /* may be NULL */
+	char *name;    /* unique */
+	char *owner;   /* a user's account */
+	char *group;   /* may be NULL */
 	enum reg_dev_status status;
 	int trust; /* 0..100, 100 on add */
 	int64_t created, updated;
@@ -109,8 +109,7 @@ int reg_dev_status_parse(const char *s, enum reg_dev_status *out);
  * Add a device (status pending, trust 100) with its properties; fills
  * d->id, d->uuid, created/updated. The owner must exist (-ENOENT).
  */
-int reg_device_add(struct registry *r, struct reg_device *d,
-		   const char *actor);
+int reg_device_add(struct registry *r, struct reg_device *d, const char *actor);
 /* Insert or update by name (inventory import); *changed as for users. */
 int reg_device_upsert(struct registry *r, struct reg_device *d,
 		      const char *actor, int *changed);
@@ -133,9 +132,8 @@ int reg_device_update(struct registry *r, int64_t id, const char *owner,
  * Status changes. Revoking a device also revokes all of its good
  * certificates (reason as given), in the same transaction.
  */
-int reg_device_set_status(struct registry *r, int64_t id,
-			  enum reg_dev_status s, int reason,
-			  const char *actor, const char *detail);
+int reg_device_set_status(struct registry *r, int64_t id, enum reg_dev_status s,
+			  int reason, const char *actor, const char *detail);
 int reg_device_delete(struct registry *r, int64_t id, const char *actor);
 
 /* ---- certificates ---- */
@@ -161,7 +159,7 @@ int reg_reason_parse(const char *s, int *reason);
 
 struct reg_cert {
 	int64_t id;
-	char *issuer; /* issuer DN, as ca_dn_string() prints it */
+	char *issuer;	 /* issuer DN, as ca_dn_string() prints it */
 	char serial[65]; /* lower-case hex, no leading zeros beyond one byte */
 	int64_t device_id; /* 0 for a server certificate */
 	enum reg_cert_kind kind;
@@ -169,7 +167,7 @@ struct reg_cert {
 	int64_t not_before, not_after; /* unix seconds */
 	enum reg_cert_status status;
 	int64_t revoked_at; /* 0 when good */
-	int reason; /* RFC 5280, when revoked */
+	int reason;	    /* RFC 5280, when revoked */
 	uint8_t *der;
 	size_t der_len;
 };
@@ -190,8 +188,8 @@ typedef int (*reg_cert_cb)(const struct reg_cert *c, void *ctx);
 /* device_id 0: all certificates. */
 int reg_cert_foreach(struct registry *r, int64_t device_id, reg_cert_cb cb,
 		     void *ctx);
-int reg_cert_revoke(struct registry *r, const char *issuer,
-		    const char *serial, int reason, const char *actor);
+int reg_cert_revoke(struct registry *r, const char *issuer, const char *serial,
+		    int reason, const char *actor);
 
 /* ---- audit ---- */
 struct reg_audit {

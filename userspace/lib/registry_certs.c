@@ -144,8 +144,8 @@ static int cert_query(struct registry *r, struct reg_cert *c, const char *sql,
 	sqlite3_stmt *st;
 	int ret;
 
-	ret = issuer ? reg_prepare(r, &st, sql, "tt", issuer, serial) :
-		       reg_prepare(r, &st, sql, "t", serial);
+	ret = issuer ? reg_prepare(r, &st, sql, "tt", issuer, serial)
+		     : reg_prepare(r, &st, sql, "t", serial);
 	if (ret)
 		return ret;
 	ret = reg_step(r, st);
@@ -182,8 +182,8 @@ int reg_cert_get(struct registry *r, const char *issuer, const char *serial,
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ret = reg_check_str(r, "issuer", issuer, false, false) ?:
-		      check_serial(r, serial, ser);
+	ret = reg_check_str(r, "issuer", issuer, false, false)
+		      ?: check_serial(r, serial, ser);
 	if (ret)
 		return ret;
 	return cert_query(
@@ -244,9 +244,9 @@ static int check_cert(struct registry *r, struct reg_cert *c)
 		return ret;
 	if (!strcmp(c->serial, "00"))
 		return reg_fail(r, -EINVAL, "a serial must be positive");
-	if (c->kind == REG_CERT_DEVICE ?
-		    c->device_id <= 0 :
-		    c->kind != REG_CERT_SERVER || c->device_id != 0)
+	if (c->kind == REG_CERT_DEVICE
+		    ? c->device_id <= 0
+		    : c->kind != REG_CERT_SERVER || c->device_id != 0)
 		return reg_fail(
 			r, -EINVAL,
 			"a device certificate needs a device, a server certificate none");

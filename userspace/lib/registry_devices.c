@@ -224,9 +224,9 @@ static int check_props(struct registry *r, const struct reg_prop *p, size_t n,
 	if (n && !p)
 		return reg_fail(r, -EINVAL, "no properties given");
 	for (size_t i = 0; i < n; i++) {
-		ret = reg_check_str(r, "property key", p[i].key, false, false) ?:
-			      reg_check_str(r, "property value", p[i].value,
-					    allow_remove, true);
+		ret = reg_check_str(r, "property key", p[i].key, false, false)
+			      ?: reg_check_str(r, "property value", p[i].value,
+					       allow_remove, true);
 		if (ret)
 			return ret;
 		if (strchr(p[i].key, '='))
@@ -332,8 +332,8 @@ int reg_device_add(struct registry *r, struct reg_device *d, const char *actor)
 	ret = check_device(r, d) ?: reg_tx_begin(r, &nested);
 	if (ret)
 		return ret;
-	ret = reg_user_id(r, d->owner, &owner_id) ?:
-		      device_insert(r, d, owner_id, actor);
+	ret = reg_user_id(r, d->owner, &owner_id)
+		      ?: device_insert(r, d, owner_id, actor);
 	return reg_tx_end(r, nested, ret);
 }
 
@@ -349,11 +349,11 @@ static int device_apply(struct registry *r, int64_t id, const char *owner,
 	int ret, n = 0;
 
 	if (owner) {
-		ret = reg_user_id(r, owner, &owner_id) ?:
-							 reg_exec(r,
-								  "UPDATE devices SET owner_id = ?2"
-											     " WHERE id = ?1 AND owner_id <> ?2",
-								  "II", id, owner_id);
+		ret = reg_user_id(r, owner, &owner_id)
+			      ?: reg_exec(r,
+					  "UPDATE devices SET owner_id = ?2"
+					  " WHERE id = ?1 AND owner_id <> ?2",
+					  "II", id, owner_id);
 		if (ret < 0)
 			return ret;
 		if (ret)

@@ -152,11 +152,11 @@ int reg_user_get(struct registry *r, const char *account, struct reg_user *u)
 	int ret;
 
 	memset(u, 0, sizeof(*u));
-	ret = reg_check_str(r, "account", account, false, false) ?:
-		      reg_prepare(r, &st,
-				  "SELECT " USER_COLS
-				  " FROM users WHERE account = ?",
-				  "t", account);
+	ret = reg_check_str(r, "account", account, false, false)
+		      ?: reg_prepare(r, &st,
+				     "SELECT " USER_COLS
+				     " FROM users WHERE account = ?",
+				     "t", account);
 	if (ret)
 		return ret;
 	ret = reg_step(r, st);
@@ -175,8 +175,8 @@ int reg_user_set_disabled(struct registry *r, const char *account,
 	bool nested;
 	int ret;
 
-	ret = reg_check_str(r, "account", account, false, false) ?:
-		      reg_tx_begin(r, &nested);
+	ret = reg_check_str(r, "account", account, false, false)
+		      ?: reg_tx_begin(r, &nested);
 	if (ret)
 		return ret;
 	ret = reg_exec(r,
