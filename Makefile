@@ -56,7 +56,7 @@ DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 .DELETE_ON_ERROR:
 .PHONY: all deps check demo fuzz install clean
 
-all: $(BINS) $(OUT)/test_progs
+all: $(BINS) $(OUT)/test_progs fuzz
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
