@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "lib/control.h"
+#include "lib/frame.h"
 
 int control_encode(struct json_object *o, uint8_t **buf, size_t *len)
 {
@@ -39,22 +40,12 @@ int control_encode(struct json_object *o, uint8_t **buf, size_t *len)
 int control_feed(struct control_reader *r, const uint8_t *data, size_t len,
 		 size_t *used)
 {
-	size_t n;
-
 	*used = 0;
 	if (r->hdr_got < CONTROL_HDR_LEN) {
-		n = CONTROL_HDR_LEN - r->hdr_got;
-		if (n > len)
-			n = len;
-		memcpy(r->hdr + r->hdr_got, data, n);
-		r->hdr_got += n;
-		*used += n;
-		data += n;
-		len -= n;
-		if (r->hdr_got < CONTROL_HDR_LEN)
+		if (!frame_fill(r->hdr, &r->hdr_got, CONTROL_HDR_LEN, &data,
+				&len, used))
 			return 0;
-		r->len = (uint32_t)r->hdr[0] << 24 | r->hdr[1] << 16 |
-			 r->hdr[2] << 8 | r->hdr[3];
+		r->len = frame_be32(r->hdr);
 		if (r->len > CONTROL_MAX_MSG)
 			return -EMSGSIZE;
 		if (!r->len)
@@ -64,13 +55,7 @@ int control_feed(struct control_reader *r, const uint8_t *data, size_t len,
 			return -ENOMEM;
 		r->got = 0;
 	}
-	n = r->len - r->got;
-	if (n > len)
-		n = len;
-	memcpy(r->body + r->got, data, n);
-	r->got += n;
-	*used += n;
-	if (r->got < r->len)
+	if (!frame_fill(r->body, &r->got, r->len, &data, &len, used))
 		return 0;
 	r->body[r->len] = 0;
 	return 1;

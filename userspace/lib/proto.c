@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "lib/addr.h"
+#include "lib/frame.h"
 #include "lib/proto.h"
 
 #define JSON_DEPTH 4
@@ -53,26 +54,16 @@ int proto_encode(uint8_t type, const char *payload, size_t len, uint8_t *buf,
 int proto_feed(struct proto_reader *r, const uint8_t *data, size_t len,
 	       size_t *used)
 {
-	size_t n;
-
 	*used = 0;
 	if (r->hdr_got < PROTO_HDR_LEN) {
-		n = PROTO_HDR_LEN - r->hdr_got;
-		if (n > len)
-			n = len;
-		memcpy(r->hdr + r->hdr_got, data, n);
-		r->hdr_got += n;
-		*used += n;
-		data += n;
-		len -= n;
-		if (r->hdr_got < PROTO_HDR_LEN)
+		if (!frame_fill(r->hdr, &r->hdr_got, PROTO_HDR_LEN, &data, &len,
+				used))
 			return 0;
 		if (r->hdr[0] != 'T' || r->hdr[1] != 'P' ||
 		    r->hdr[2] != PROTO_VERSION || !proto_type_name(r->hdr[3]))
 			return -EPROTO;
 		r->type = r->hdr[3];
-		r->len = (uint32_t)r->hdr[4] << 24 | r->hdr[5] << 16 |
-			 r->hdr[6] << 8 | r->hdr[7];
+		r->len = frame_be32(r->hdr + 4);
 		/* refused before anything is allocated for it */
 		if (r->len > PROTO_MAX_PAYLOAD)
 			return -EMSGSIZE;
@@ -81,13 +72,7 @@ int proto_feed(struct proto_reader *r, const uint8_t *data, size_t len,
 			return -ENOMEM;
 		r->got = 0;
 	}
-	n = r->len - r->got;
-	if (n > len)
-		n = len;
-	memcpy(r->payload + r->got, data, n);
-	r->got += n;
-	*used += n;
-	if (r->got < r->len)
+	if (!frame_fill(r->payload, &r->got, r->len, &data, &len, used))
 		return 0;
 	r->payload[r->len] = 0;
 	return 1;
