@@ -24,16 +24,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "stats.h"
+
 static WC_RNG rng;
 static double seconds = 0.3;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 /* Run op for `seconds`; µs per call, or -1 when it fails. */
 static double time_op(int (*op)(void *), void *ctx)

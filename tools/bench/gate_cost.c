@@ -39,6 +39,8 @@
 #include "frame.h"
 #include "fill.h"
 
+#include "stats.h"
+
 /* The bench frames; the same addresses as the netns lab. */
 #define GW_MAC "02:00:00:00:00:01"
 #define GW_IP "192.0.2.1"
@@ -532,13 +534,6 @@ static int measure(void)
 		}
 	}
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct stat3 {

@@ -41,6 +41,8 @@
 
 #include "lib/proto.h"
 
+#include "stats.h"
+
 #define SRC_PER_ADDR 25000 /* connections per source address (ports) */
 
 struct opts {
@@ -50,28 +52,6 @@ struct opts {
 	bool resume;
 	struct in_addr src_base; /* 0: let the kernel choose */
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double pct(const double *v, long n, double p)
-{
-	long i = (long)(p * (n - 1) + 0.5);
-
-	return n ? v[i < n ? i : n - 1] : 0;
-}
 
 static int tcp_connect(const struct opts *o, long i)
 {

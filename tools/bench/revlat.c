@@ -40,6 +40,8 @@
 #include "lib/registry.h"
 #include "fill.h"
 
+#include "stats.h"
+
 #define TARGET_BASE 0x0a800001U /* 10.128.0.1 + i: map keys only */
 #define GONE_TIMEOUT_S 5.0
 
@@ -47,28 +49,6 @@ struct opts {
 	const char *state, *pin, *sock;
 	long devices, identities;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double pct(const double *v, long n, double p)
-{
-	long i = (long)(p * (n - 1) + 0.5);
-
-	return n ? v[i < n ? i : n - 1] : 0;
-}
 
 static int prepare(const struct opts *o)
 {
