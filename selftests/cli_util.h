@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "json_util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,7 +45,6 @@ void cli_teardown(void);
 
 int run(struct cmd_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-json_object *parse_one(const char *s);
 json_object *jget(json_object *o, const char *key);
 const char *jstr(json_object *o, const char *key);
 long long jint(json_object *o, const char *key);

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "selftests/cmd.h"
+#include "selftests/json_util.h"
 
 extern char enr_dir[256];
 bool enr_mkstate(void);
@@ -20,7 +21,6 @@ int enr_tp(struct cmd_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool enr_tp_ok(struct cmd_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-json_object *enr_json(const char *s);
 const char *enr_jstr(json_object *o, const char *key);
 long long enr_jint(json_object *o, const char *key);
 bool enr_base(const char *owner);

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "bpf/gate.h"
+#include "lib/gate.h"
 #include "cmd.h"
 #include "lab.h"
 #include "netns.h"
@@ -38,22 +39,6 @@ struct e2e {
 };
 
 static struct e2e e;
-
-static const char *const reason_names[TP_REASON_MAX] = {
-	[TP_PASS_IDENTITY] = "pass-identity",
-	[TP_PASS_ARP] = "pass-arp",
-	[TP_PASS_ND] = "pass-nd",
-	[TP_PASS_DHCP] = "pass-dhcp",
-	[TP_PASS_BOOTSTRAP] = "pass-bootstrap",
-	[TP_DROP_UNKNOWN] = "drop-unknown",
-	[TP_DROP_MAC_MISMATCH] = "drop-mac-mismatch",
-	[TP_DROP_EXPIRED] = "drop-expired",
-	[TP_DROP_MALFORMED] = "drop-malformed",
-	[TP_DROP_FRAGMENT] = "drop-fragment",
-	[TP_DROP_EXT_CHAIN] = "drop-ext-chain",
-	[TP_DROP_VLAN_DEPTH] = "drop-vlan-depth",
-	[TP_DROP_ETHERTYPE] = "drop-ethertype",
-};
 
 /* A probe's result must be exactly want; says both by name otherwise. */
 #define ASSERT_PROBE(res, want, name)                                \
@@ -235,10 +220,10 @@ static bool stats_read(struct verdicts *v)
 		return false;
 	for (int i = 0; i < TP_REASON_MAX; i++) {
 		v->packets[i] =
-			jint(jget(verdicts, reason_names[i]), "packets");
+			jint(jget(verdicts, gate_reason_name(i)), "packets");
 		if (v->packets[i] == LLONG_MIN) {
 			CHECK_FAIL_("stats show -j", "no packets for %s",
-				    reason_names[i]);
+				    gate_reason_name(i));
 			ok = false;
 		}
 	}

@@ -88,27 +88,6 @@ bool enr_refused(const struct cmd_result *r, const char *what,
 	return ASSERT_TRUE(named, what);
 }
 
-/* The whole string is exactly one JSON value, else NULL. */
-json_object *enr_json(const char *s)
-{
-	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(s), end = 0;
-	json_object *o = tok ? json_tokener_parse_ex(tok, s, len) : NULL;
-
-	if (o && json_tokener_get_error(tok) == json_tokener_success)
-		end = json_tokener_get_parse_end(tok);
-	while (o && end < len && strchr(" \t\r\n", s[end]))
-		end++;
-	if (o && end != len) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	if (!o)
-		fprintf(stderr, "not one JSON value: '%.400s'\n", s);
-	return o;
-}
-
 const char *enr_jstr(json_object *o, const char *key)
 {
 	json_object *v;
@@ -192,7 +171,7 @@ bool enr_device(const char *name, const char *csr, long long *id,
 	bool ok;
 
 	ok = enr_tp_ok(&r, "-j device add %s owner alice", name) &&
-	     (o = enr_json(r.out));
+	     (o = parse_one(r.out));
 	if (ok && id)
 		*id = enr_jint(o, "id");
 	json_object_put(o);
@@ -201,7 +180,7 @@ bool enr_device(const char *name, const char *csr, long long *id,
 	ok = ok &&
 	     enr_tp_ok(&r, "-j device enroll %s csr %s/w/%s.csr", name, enr_dir,
 		       csr) &&
-	     (o = enr_json(r.out));
+	     (o = parse_one(r.out));
 	s = enr_jstr(o, "serial");
 	ok = ok && ASSERT_OK_PTR(s, "enroll serial");
 	if (ok && serial)
@@ -218,7 +197,7 @@ bool enr_dev_status_is(const char *dev, const char *want)
 	json_object *o = NULL;
 	bool ok;
 
-	ok = enr_tp_ok(&r, "-j device show %s", dev) && (o = enr_json(r.out));
+	ok = enr_tp_ok(&r, "-j device show %s", dev) && (o = parse_one(r.out));
 	ok = ok && ASSERT_STREQ(enr_jstr(o, "status"), want, dev);
 	json_object_put(o);
 	cmd_free(&r);
@@ -277,7 +256,7 @@ static char *ca_sha256(void)
 	json_object *o = NULL;
 	char *s = NULL;
 
-	if (enr_tp_ok(&r, "-j ca show") && (o = enr_json(r.out)) &&
+	if (enr_tp_ok(&r, "-j ca show") && (o = parse_one(r.out)) &&
 	    enr_jstr(o, "sha256"))
 		s = strdup(enr_jstr(o, "sha256"));
 	json_object_put(o);
@@ -295,7 +274,7 @@ static void subtest_ca_init(void)
 	if (!enr_tp_ok(&r, "ca init"))
 		goto out;
 	cmd_free(&r);
-	if (enr_tp_ok(&r, "-j ca show") && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j ca show") && (o = parse_one(r.out))) {
 		ASSERT_STREQ(enr_jstr(o, "key"), "ecdsa-p256", "default algo");
 		ASSERT_STREQ(enr_jstr(o, "subject"), "CN=trustpoint CA",
 			     "subject");
@@ -324,7 +303,7 @@ static void subtest_ca_init(void)
 	cmd_free(&r);
 
 	if (enr_tp_ok(&r, "-j ca init algo ed25519 force") &&
-	    (o = enr_json(r.out))) {
+	    (o = parse_one(r.out))) {
 		ASSERT_STREQ(enr_jstr(o, "key"), "ed25519", "ed25519 CA");
 		ca_text_ok("ED25519");
 		ASSERT_EQ(mode_of("%s/ca/%s", "ca.key"), 0600,
@@ -334,7 +313,7 @@ static void subtest_ca_init(void)
 	o = NULL;
 	cmd_free(&r);
 	if (enr_tp_ok(&r, "-j ca init algo ecdsa-p384 force") &&
-	    (o = enr_json(r.out))) {
+	    (o = parse_one(r.out))) {
 		ASSERT_STREQ(enr_jstr(o, "key"), "ecdsa-p384", "p384 CA");
 		ca_text_ok("secp384r1");
 	}
@@ -384,7 +363,7 @@ static void enroll_and_check(const char *dev, const char *keyopts,
 		       "-c %s/w/tp.conf -j device enroll %s csr %s/w/%s.csr "
 		       "out %s/w/%s.pem",
 		       enr_dir, dev, enr_dir, dev, enr_dir, dev) ||
-	    !(o = enr_json(r.out)))
+	    !(o = parse_one(r.out)))
 		goto out;
 	snprintf(serial, sizeof(serial), "%s", enr_jstr(o, "serial") ?: "");
 	t = ossl("verify -CAfile %s/ca/ca.pem %s/w/%s.pem", enr_dir, enr_dir,
@@ -415,7 +394,7 @@ static void enroll_and_check(const char *dev, const char *keyopts,
 	o = NULL;
 	cmd_free(&r);
 
-	if (!enr_tp_ok(&r, "-j device show %s", dev) || !(o = enr_json(r.out)))
+	if (!enr_tp_ok(&r, "-j device show %s", dev) || !(o = parse_one(r.out)))
 		goto out;
 	uuid = enr_jstr(o, "uuid");
 	snprintf(want, sizeof(want), "URI:urn:trustpoint:device:%s\n",
@@ -430,7 +409,7 @@ static void enroll_and_check(const char *dev, const char *keyopts,
 	o = NULL;
 	cmd_free(&r);
 
-	if (!enr_tp_ok(&r, "-j cert list") || !(o = enr_json(r.out)))
+	if (!enr_tp_ok(&r, "-j cert list") || !(o = parse_one(r.out)))
 		goto out;
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		c = json_object_array_get_idx(o, i);
@@ -627,7 +606,7 @@ static void subtest_genkey_p12(void)
 	ASSERT_TRUE(keytext && again && !strcmp(keytext, again),
 		    "key not overwritten");
 	if (enr_tp_ok(&r, "-j cert list device dev2")) {
-		json_object *o = enr_json(r.out);
+		json_object *o = parse_one(r.out);
 
 		ASSERT_EQ(json_object_array_length(o), 1, "still one cert");
 		json_object_put(o);
@@ -660,7 +639,7 @@ size_t enr_list_len(const char *obj)
 	json_object *o;
 	size_t n = (size_t)-1;
 
-	if (enr_tp_ok(&r, "-j %s list", obj) && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j %s list", obj) && (o = parse_one(r.out))) {
 		n = json_object_array_length(o);
 		json_object_put(o);
 	}
@@ -677,7 +656,7 @@ static void exotic_one(const char *name, bool as_owner)
 	if ((as_owner ? enr_tp_ok(&r, "user add %1$s name %1$s", q)
 		      : enr_tp_ok(&r, "user add %s", q)) &&
 	    (cmd_free(&r), enr_tp_ok(&r, "-j user show %s", q)) &&
-	    (o = enr_json(r.out))) {
+	    (o = parse_one(r.out))) {
 		same(enr_jstr(o, "account"), name, "user account");
 		if (as_owner)
 			same(enr_jstr(o, "name"), name, "user display name");
@@ -694,7 +673,7 @@ static void exotic_one(const char *name, bool as_owner)
 			"device add %1$s owner %1$s group %1$s prop model=%1$s",
 			q);
 	cmd_free(&r);
-	if (enr_tp_ok(&r, "-j device show %s", q) && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j device show %s", q) && (o = parse_one(r.out))) {
 		same(enr_jstr(o, "name"), name, "device name");
 		if (as_owner) {
 			same(enr_jstr(o, "owner"), name, "device owner");
@@ -751,7 +730,7 @@ static void subtest_exotic_names(void)
 		      long_name)) {
 		cmd_free(&r);
 		if (enr_tp_ok(&r, "-j device show propdev") &&
-		    (o = enr_json(r.out)))
+		    (o = parse_one(r.out)))
 			same(enr_jstr(json_object_object_get(o, "properties"),
 				      "k"),
 			     long_name, "4096-byte property value");
@@ -766,7 +745,7 @@ static void subtest_exotic_names(void)
 	ASSERT_EQ(enr_list_len("user"), users, "no 4097-byte user stored");
 	ASSERT_EQ(enr_list_len("device"), devs, "no 4097-byte device stored");
 
-	if (enr_tp_ok(&r, "-j device list") && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j device list") && (o = parse_one(r.out))) {
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
 			const char *n = enr_jstr(
 				json_object_array_get_idx(o, i), "name");

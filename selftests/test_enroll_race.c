@@ -29,7 +29,7 @@ static bool cert_status_is(const char *serial, const char *want,
 	json_object *o = NULL;
 	bool ok;
 
-	ok = enr_tp_ok(&r, "-j cert show %s", serial) && (o = enr_json(r.out));
+	ok = enr_tp_ok(&r, "-j cert show %s", serial) && (o = parse_one(r.out));
 	ok = ok && ASSERT_STREQ(enr_jstr(o, "status"), want, serial);
 	if (ok && reason)
 		ok = ASSERT_STREQ(enr_jstr(o, "reason"), reason, serial) &&
@@ -79,7 +79,7 @@ static void subtest_revoke_status(void)
 
 	if (enr_tp_ok(&r, "-j cert renew rv3 csr %s/w/rv.csr old revoke",
 		      enr_dir) &&
-	    (o = enr_json(r.out)) && enr_jstr(o, "serial"))
+	    (o = parse_one(r.out)) && enr_jstr(o, "serial"))
 		snprintf(s3b, sizeof(s3b), "%s", enr_jstr(o, "serial"));
 	json_object_put(o);
 	cmd_free(&r);
@@ -111,7 +111,7 @@ static void import_counts(const char *file, const char *extra, int created,
 
 	if (enr_tp_ok(&r, "-j device import %s/w/%s %s", enr_dir, file,
 		      extra) &&
-	    (o = enr_json(r.out))) {
+	    (o = parse_one(r.out))) {
 		ASSERT_EQ(enr_jint(o, "created"), created, file);
 		ASSERT_EQ(enr_jint(o, "updated"), updated, file);
 		ASSERT_EQ(enr_jint(o, "unchanged"), unchanged, file);
@@ -154,7 +154,7 @@ static void subtest_imports(void)
 	ASSERT_EQ(enr_list_len("device"), devs, "dry run wrote nothing");
 	import_counts("inv.csv", "", 2, 0, 0);
 	ASSERT_EQ(enr_list_len("device"), devs + 2, "two devices imported");
-	if (enr_tp_ok(&r, "-j device show imp-a") && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j device show imp-a") && (o = parse_one(r.out))) {
 		ASSERT_STREQ(enr_jstr(o, "owner"), "impowner", "owner");
 		ASSERT_STREQ(enr_jstr(o, "group"), "lab", "group");
 		p = json_object_object_get(o, "properties");
@@ -172,7 +172,7 @@ static void subtest_imports(void)
 	import_counts("inv.csv", "dry-run", 0, 1, 1);
 	import_counts("inv.csv", "", 0, 1, 1);
 	ASSERT_EQ(enr_list_len("device"), devs + 2, "re-import: no duplicates");
-	if (enr_tp_ok(&r, "-j device show imp-a") && (o = enr_json(r.out)))
+	if (enr_tp_ok(&r, "-j device show imp-a") && (o = parse_one(r.out)))
 		ASSERT_STREQ(enr_jstr(json_object_object_get(o, "properties"),
 				      "model"),
 			     "M9", "re-import updated");
@@ -183,7 +183,7 @@ static void subtest_imports(void)
 	import_counts("inv.json", "dry-run", 1, 0, 0);
 	import_counts("inv.json", "", 1, 0, 0);
 	import_counts("inv.json", "", 0, 0, 1);
-	if (enr_tp_ok(&r, "-j device show imp-j") && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j device show imp-j") && (o = parse_one(r.out))) {
 		p = json_object_object_get(o, "properties");
 		ASSERT_STREQ(enr_jstr(p, "os"), "linux", "json property");
 		ASSERT_STREQ(enr_jstr(p, "os_version"), "6.1", "json property");
@@ -358,7 +358,7 @@ static void subtest_concurrent(void)
 	if (!enr_base("alice") || !enr_csr("c", P256) ||
 	    !write_script("conc.sh", conc_sh))
 		return;
-	if (enr_tp_ok(&r, "-j cert list") && (o = enr_json(r.out)))
+	if (enr_tp_ok(&r, "-j cert list") && (o = parse_one(r.out)))
 		before = json_object_array_length(o);
 	json_object_put(o);
 	o = NULL;
@@ -372,7 +372,7 @@ static void subtest_concurrent(void)
 	ASSERT_STREQ(r.out, "0\n0\n", "both loops: every call succeeded");
 	cmd_free(&r);
 
-	if (enr_tp_ok(&r, "-j cert list") && (o = enr_json(r.out))) {
+	if (enr_tp_ok(&r, "-j cert list") && (o = parse_one(r.out))) {
 		ASSERT_EQ(json_object_array_length(o), before + 2 * n,
 			  "certificates recorded");
 		ASSERT_EQ(certs_of(o, "ca"), n, "certificates of loop a");
@@ -402,7 +402,7 @@ static int entries_of(const char *ns, const char *pins, long long id)
 	int n = -1;
 
 	tpctl(&r, ns, "-B %s -j identity list", pins);
-	if (ASSERT_EQ(r.status, 0, "identity list") && (o = enr_json(r.out))) {
+	if (ASSERT_EQ(r.status, 0, "identity list") && (o = parse_one(r.out))) {
 		n = 0;
 		for (size_t i = 0; i < json_object_array_length(o); i++)
 			n += enr_jint(json_object_array_get_idx(o, i),
@@ -460,7 +460,7 @@ static void subtest_revoke_evicts_gate(void)
 
 	tpctl(&r, ns, "-B %s -S %s -j device revoke gv1 reason keyCompromise",
 	      pins, enr_dir);
-	if (ASSERT_EQ(r.status, 0, "device revoke") && (o = enr_json(r.out)))
+	if (ASSERT_EQ(r.status, 0, "device revoke") && (o = parse_one(r.out)))
 		ASSERT_EQ(enr_jint(o, "evicted"), 2, "revoke: evicted count");
 	json_object_put(o);
 	o = NULL;
