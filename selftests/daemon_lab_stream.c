@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon_lab.h"
+#include "netns.h"
 #include "test_progs.h"
 
 #define STREAM_CHUNK 4096
@@ -38,28 +39,6 @@ static int enter_ns(const char *ns)
 	if (fd >= 0)
 		close(fd);
 	return err;
-}
-
-static int sockaddr_parse(struct sockaddr_storage *ss, socklen_t *len,
-			  const char *addr, int port)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		*len = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		*len = sizeof(*s6);
-		return 0;
-	}
-	return -EINVAL;
 }
 
 /* srv side: accept one connection after another, count what arrives. */
@@ -96,7 +75,7 @@ static void writer(struct dlab_stream_shm *shm, const char *dst, int port)
 	ssize_t n;
 	int fd, err;
 
-	if (sockaddr_parse(&ss, &len, dst, port))
+	if (sockaddr_of(&ss, &len, dst, port))
 		_exit(1);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -157,7 +136,7 @@ int dlab_stream_start(struct dlab_stream *s, const char *ns, const char *dst,
 		s->shm = NULL;
 		return -ENOMEM;
 	}
-	if (sockaddr_parse(&ss, &len, dst, port) || pipe(ready))
+	if (sockaddr_of(&ss, &len, dst, port) || pipe(ready))
 		return -EINVAL;
 	s->server = stream_child(dl.srv);
 	if (s->server == 0) {

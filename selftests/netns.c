@@ -151,8 +151,7 @@ int netns_run(const char *ns, int timeout_ms, int (*fn)(void *arg), void *arg)
 	return child_wait(pid, timeout_ms);
 }
 
-/* Parse an IPv4 or IPv6 literal into ss; port in host order. */
-static int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len,
+int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len,
 		       const char *addr, int port)
 {
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;

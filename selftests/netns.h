@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /*
@@ -94,5 +95,9 @@ int netns_frame_udp4(void *buf, size_t cap, const struct netns_frame *f);
  */
 int netns_send_frame(const char *ns, const char *ifname, const void *frame,
 		     size_t len, int count);
+
+/* Parse an IPv4 or IPv6 literal into ss; port in host order. */
+int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len, const char *addr,
+		int port);
 
 #endif /* TP_NETNS_H */
