@@ -94,6 +94,18 @@ int gate_identity_foreach(struct tp_gate *g, gate_identity_cb cb, void *ctx);
  */
 int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 			unsigned int *removed);
+/* The bindings of one device (see gate_identity_index). */
+int gate_identity_of(struct tp_gate *g, __u64 device_id, gate_identity_cb cb,
+		     void *ctx);
+/*
+ * For the maps' one writer (trustpointd): index this handle's bindings by
+ * device, with one walk now, so that gate_identity_of, _del and a device's
+ * _flush touch only that device's entries instead of walking the map.
+ * Only writes made through this handle are indexed. -EUCLEAN when an
+ * entry's counter slot does not name its device (then there is no index
+ * and those calls walk, as without one).
+ */
+int gate_identity_index(struct tp_gate *g);
 /* Sum over CPUs of one device's packets and bytes; -ENOENT when none. */
 int gate_device_stats(struct tp_gate *g, __u64 device_id,
 		      struct tp_counter *sum);
