@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * reconcile.c - what trustpointd does to the pinned maps when it starts:
- * entries of devices that are not active (or unknown) go at once, entries
- * of good devices keep their lease so a reconnecting agent resumes with no
- * gap; and the handshake endpoints are listed as bootstrap traffic so an
- * unbound device can reach them.
+ * index the bindings by device (it is the maps' one writer, so a revocation
+ * then touches only the device's entries), entries of devices that are not
+ * active (or unknown) go at once, entries of good devices keep their lease
+ * so a reconnecting agent resumes with no gap; and the handshake endpoints are
+ * listed as bootstrap traffic so an unbound device can reach them.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -95,6 +96,10 @@ int reconcile_gate(void)
 
 	if (!tpd->gate)
 		return 0;
+	err = gate_identity_index(tpd->gate);
+	if (err)
+		log_msg("cannot index the gate's bindings by device (%s): revocations walk the map",
+			strerror(-err));
 	err = gate_identity_foreach(tpd->gate, rec_cb, &c);
 	if (!err && c.err)
 		err = c.err;

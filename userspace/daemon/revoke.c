@@ -42,33 +42,28 @@ static void addr_set_add(struct addr_set *a, uint8_t family,
 	memcpy(a->addr[a->n++], addr, 16);
 }
 
-struct collect_ctx {
-	__u64 id;
-	struct addr_set *set;
-};
-
 static int collect_cb(const struct tp_identity_key *k,
 		      const struct tp_identity *v, void *ctx)
 {
-	struct collect_ctx *c = ctx;
-
-	if (v->device_id == c->id)
-		addr_set_add(c->set, k->family, k->addr);
+	(void)v;
+	addr_set_add(ctx, k->family, k->addr);
 	return 0;
 }
 
-/* Steps 2-4 for one device; the caller did step 1 and logs step 5. */
+/*
+ * Steps 2-4 for one device; the caller did step 1 and logs step 5. The
+ * gate's index makes step 2 touch only the device's entries; step 4 walks
+ * the conntrack table, which is why it comes after the others.
+ */
 static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 		      unsigned int *flows)
 {
-	struct collect_ctx cc = {.id = id};
 	struct addr_set *set = calloc(1, sizeof(*set));
-	unsigned int removed = 0, gone, nflows = 0, direct = 0;
+	unsigned int removed = 0, gone, nflows = 0;
 	struct session *s, *n;
 	__u64 did = id;
 	int err;
 
-	cc.set = set;
 	/* what to kill in conntrack: read now, before the entries go */
 	if (set) {
 		for (s = session_first_of(id); s; s = session_next_of(s))
@@ -76,21 +71,20 @@ static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 				addr_set_add(set, s->keys[i].family,
 					     s->keys[i].addr);
 		if (tpd->gate)
-			gate_identity_foreach(tpd->gate, collect_cb, &cc);
+			gate_identity_of(tpd->gate, did, collect_cb, set);
 	}
-	/* 2: the session's own keys first, then anything else of the device */
+	/*
+	 * 2: every entry naming the device, the sessions' among them (a key
+	 * of a session that now names another device is that one's)
+	 */
 	if (tpd->gate) {
-		for (s = session_first_of(id); s; s = session_next_of(s)) {
-			for (int i = 0; i < s->nkeys; i++)
-				if (!gate_identity_del(tpd->gate, &s->keys[i]))
-					direct++;
-			s->nkeys = 0;
-		}
 		err = gate_identity_flush(tpd->gate, &did, &removed);
 		if (err)
 			log_msg("device %lld: flushing its entries: %s",
 				(long long)id, strerror(-err));
 	}
+	for (s = session_first_of(id); s; s = session_next_of(s))
+		s->nkeys = 0;
 	/* 3: tell the agent and close */
 	for (s = session_first_of(id); s; s = n) {
 		n = session_next_of(s);
@@ -110,7 +104,7 @@ static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 	}
 	free(set);
 	if (evicted)
-		*evicted = direct + removed;
+		*evicted = removed;
 	if (flows)
 		*flows = nflows;
 }
