@@ -384,6 +384,30 @@ static struct nlmsghdr *ct_msg(char *buf, uint8_t family, int type, int flags,
 	return nlh;
 }
 
+/*
+ * The kernel's own filter on the dump (5.8+): only entries whose original
+ * source is addr come back, instead of the whole table being copied out
+ * to be matched here. Its flag values are the kernel's (not in the uapi
+ * header); ct_src_matches stays for kernels without the filter.
+ */
+#define CT_FILTER_F_IP_SRC (1U << 0)
+
+static void ct_put_src_filter(struct nlmsghdr *nlh, uint8_t family,
+			      const uint8_t *addr)
+{
+	struct nlattr *tuple, *ip, *f;
+
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, family == AF_INET6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC,
+		     addr_len(family), addr);
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, tuple);
+	f = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_F_IP_SRC);
+	mnl_attr_nest_end(nlh, f);
+}
+
 /* Send one request and read until its end; cb may be NULL. */
 static int ct_talk(struct mnl_socket *sk, struct nlmsghdr *nlh, mnl_cb_t cb,
 		   void *data)
@@ -429,7 +453,13 @@ int tp_ct_delete_src(uint8_t family, const uint8_t addr[16],
 	}
 	/* collect first: deleting during the dump would disturb it */
 	nlh = ct_msg(buf, family, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++);
+	ct_put_src_filter(nlh, family, addr);
 	err = ct_talk(sk, nlh, ct_dump_cb, &m);
+	if (err == -EINVAL || err == -EOPNOTSUPP) {
+		/* a kernel that knows no dump filter: the whole table */
+		nlh = ct_msg(buf, family, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++);
+		err = ct_talk(sk, nlh, ct_dump_cb, &m);
+	}
 	if (m.err)
 		err = m.err;
 	if (err)
