@@ -71,9 +71,12 @@ enum sess_state {
 
 struct src_count;
 
+struct tls_rec;
+
 /*
- * One connection from a device. Idle, this plus wolfSSL's object is all a
- * session costs: frame payloads and pending output are allocated only
+ * One connection from a device. Idle, this and its record keys are all a
+ * session costs: wolfSSL's object lives only through the handshake, and
+ * frame payloads, pending output and half-read records are allocated only
  * while they exist.
  */
 struct session {
@@ -90,8 +93,9 @@ struct session {
 	struct session *prev, *next; /* every session */
 	struct session *dev_next;    /* same device-hash bucket */
 	struct src_count *src;
-	WOLFSSL *ssl;
-	int64_t device_id;  /* 0 until verified */
+	WOLFSSL *ssl;	     /* during the handshake */
+	struct tls_rec *rec; /* after it: tls.c's record keys */
+	int64_t device_id;   /* 0 until verified */
 	char *serial;	    /* the client certificate's, for the status sweep */
 	const char *issuer; /* interned */
 	struct tp_identity_key *keys; /* nkeys bound entries */
@@ -192,6 +196,19 @@ void tls_exit(void);
  */
 int tls_handshake(struct session *s, uint32_t *events, char *reason, size_t len,
 		  char *detail, size_t dlen);
+/* A verified session's records (RFC 8446 5.2), wolfSSL no longer involved. */
+#define TLS_RECORD_MAX (5 + 16384 + 256)
+#define TLS_SEAL_OVERHEAD (5 + 1 + 16)
+/* Seal len bytes (in NULL: a close_notify) into out: its length or -errno. */
+int tls_seal(struct session *s, const uint8_t *in, size_t len, uint8_t *out,
+	     size_t cap);
+/*
+ * Read one record into rec (TLS_RECORD_MAX bytes): the length of its data,
+ * which *data points at (0: an empty record), -EAGAIN, -ESHUTDOWN (the
+ * peer's close_notify), or another -errno (the session is unusable).
+ */
+int tls_recv(struct session *s, uint8_t *rec, uint8_t **data);
+void tls_session_free(struct session *s); /* wolfSSL object or keys, wiped */
 const char *issuer_intern(const char *dn);
 
 /* session.c */

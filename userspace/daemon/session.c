@@ -24,7 +24,6 @@
 
 #define HASH_BITS 16
 #define HASH_SIZE (1U << HASH_BITS)
-#define READ_CHUNK 4096
 #define OUT_MAX 512 /* frames the daemon sends fit (WELCOME is the largest) */
 #define MISSED_BEATS 3
 
@@ -223,10 +222,7 @@ static void conn_close(struct session *s)
 	}
 	if (s->state == S_HANDSHAKE)
 		tpd->nhandshakes--;
-	if (s->ssl) {
-		wolfSSL_free(s->ssl);
-		s->ssl = NULL;
-	}
+	tls_session_free(s);
 	proto_reader_free(&s->rd);
 	free(s->out);
 	s->out = NULL;
@@ -282,21 +278,21 @@ static void session_lost(struct session *s, const char *why)
 	timer_arm(&s->timer, now_ms() + tpd->cfg.daemon.grace_s * 1000ULL);
 }
 
-/* Write what is pending; 0 when all is out, -EAGAIN, or -EIO. */
+/* Write the sealed records pending; 0 when all is out, -EAGAIN, or -EIO. */
 static int flush_out(struct session *s)
 {
-	int ret, e;
+	ssize_t ret;
 
 	while (s->out && s->out_off < s->out_len) {
-		ret = wolfSSL_write(s->ssl, s->out + s->out_off,
-				    s->out_len - s->out_off);
+		ret = send(s->ev.fd, s->out + s->out_off,
+			   s->out_len - s->out_off, MSG_NOSIGNAL);
 		if (ret > 0) {
 			s->out_off += ret;
 			continue;
 		}
-		e = wolfSSL_get_error(s->ssl, ret);
-		if (e == WOLFSSL_ERROR_WANT_WRITE ||
-		    e == WOLFSSL_ERROR_WANT_READ) {
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			ev_mod(&s->ev, EPOLLIN | EPOLLOUT);
 			return -EAGAIN;
 		}
@@ -309,17 +305,23 @@ static int flush_out(struct session *s)
 	return 0;
 }
 
-/* Queue one frame (frames are small: at most one is ever pending). */
+/*
+ * Seal one frame (frame NULL: a close_notify) into a record and queue it;
+ * frames are small, so at most one is ever pending.
+ */
 static int send_frame(struct session *s, const uint8_t *frame, int len)
 {
-	uint8_t *n;
+	uint8_t rec[OUT_MAX + TLS_SEAL_OVERHEAD], *n;
 
+	if (len < 0)
+		return len;
+	len = tls_seal(s, frame, len, rec, sizeof(rec));
 	if (len < 0)
 		return len;
 	n = realloc(s->out, s->out_len + len);
 	if (!n)
 		return -ENOMEM;
-	memcpy(n + s->out_len, frame, len);
+	memcpy(n + s->out_len, rec, len);
 	s->out = n;
 	s->out_len += len;
 	return flush_out(s) == -EIO ? -EIO : 0;
@@ -330,11 +332,11 @@ void session_end(struct session *s, uint8_t type, const char *reason,
 {
 	uint8_t frame[OUT_MAX];
 
-	if (s->ssl && s->state != S_HANDSHAKE && s->ev.fd >= 0) {
+	if (s->rec && s->ev.fd >= 0) {
 		/* best effort: the peer learns why, if its socket has room */
 		send_frame(s, frame,
 			   proto_reason(type, reason, frame, sizeof(frame)));
-		wolfSSL_shutdown(s->ssl);
+		send_frame(s, NULL, 0);
 	}
 	if (evict_now) {
 		if (s->device_id && s->state != S_HANDSHAKE)
@@ -606,21 +608,18 @@ static bool on_frame(struct session *s)
 
 static void read_frames(struct session *s)
 {
-	uint8_t buf[READ_CHUNK];
+	uint8_t rec[TLS_RECORD_MAX], *buf;
 	char peer[64];
 	size_t used;
-	int n, e, r;
+	int n, r;
 
 	for (;;) {
-		n = wolfSSL_read(s->ssl, buf, sizeof(buf));
-		if (n <= 0) {
-			e = wolfSSL_get_error(s->ssl, n);
-			if (e == WOLFSSL_ERROR_WANT_READ ||
-			    e == WOLFSSL_ERROR_WANT_WRITE)
-				return;
-			session_lost(s, e == WOLFSSL_ERROR_ZERO_RETURN
-						? "closed by peer"
-						: "connection error");
+		n = tls_recv(s, rec, &buf);
+		if (n == -EAGAIN)
+			return;
+		if (n < 0) {
+			session_lost(s, n == -ESHUTDOWN ? "closed by peer"
+							: "connection error");
 			return;
 		}
 		for (int at = 0; at < n; at += used) {
@@ -684,15 +683,14 @@ void sessions_shutdown(void)
 
 	for (s = tpd->sessions; s; s = n) {
 		n = s->next;
-		if (s->ssl && s->state != S_HANDSHAKE) {
+		if (s->rec && s->ev.fd >= 0) {
 			uint8_t frame[OUT_MAX];
-			int len =
-				proto_reason(PROTO_BYE, "gateway shutting down",
-					     frame, sizeof(frame));
 
-			if (len > 0)
-				wolfSSL_write(s->ssl, frame, len);
-			wolfSSL_shutdown(s->ssl);
+			send_frame(s, frame,
+				   proto_reason(PROTO_BYE,
+						"gateway shutting down", frame,
+						sizeof(frame)));
+			send_frame(s, NULL, 0);
 		}
 		/* entries keep their leases: a restart resumes them */
 		s->nkeys = 0;
