@@ -16,18 +16,25 @@
 #    it. `openssl s_time -new` cross-checks. The crypto-bound ceiling
 #    comes from tools/bench/crypto_bound.c (wolfCrypt).
 # 4. revocation latency: tools/bench/revlat.c against a trustpointd whose
-#    gate maps are pinned (no program attached): revoke -> entry gone.
+#    gate is attached to a veth end in a namespace of this run's own:
+#    revoke -> entry gone, and revoke (control socket) or SIEM call (HTTP
+#    API, trust score 0) -> first dropped packet of a running stream.
 # 5. daemon RSS at 1k and 10k idle sessions (hsload --hold), fresh daemon
 #    per run, and bytes per session.
 #
 # Knobs (environment): TPB_HS_COUNT (1000 handshakes a run), TPB_HS_RUNS
 # (5), TPB_STIME_SECONDS (2), TPB_STIME_RUNS (3), TPB_CRYPTO_RUNS (5),
 # TPB_HOLD ("1000 10000": cumulative session counts), TPB_HOLD_RUNS (3),
-# TPB_REV ("1000:1000 10000:200 100000:100": identities:revocations), TPB_TLS_PARTS
+# TPB_REV ("1000:1000 100000:1000": filler identities:revocations per
+# figure), TPB_REV_GAP_US (50: the stream's packet spacing; sending one
+# costs ~20 us here, so 20 keeps a core busy), TPB_REV_QUIET_MS (2: this
+# long with no packet of the device after the answer = cut), TPB_TLS_PARTS
 # ("hs hold rev": which of the three to run).
 #
-# Everything listens on 127.0.0.1 only. Processes it starts are stopped by
-# pid, its temp dir and bpffs dir removed, on exit, failure or ^C.
+# Everything listens on 127.0.0.1 only (the revocation part: on its own
+# namespace's loopback; its packets stay on a veth pair inside that
+# namespace). Processes it starts are stopped by pid, its namespace, temp
+# dir and bpffs dir removed, on exit, failure or ^C.
 set -euo pipefail
 
 OUT=${1:-build}
@@ -40,7 +47,9 @@ STIME_RUNS=${TPB_STIME_RUNS:-3}
 CRYPTO_RUNS=${TPB_CRYPTO_RUNS:-5}
 HOLD=${TPB_HOLD:-"1000 10000"}
 HOLD_RUNS=${TPB_HOLD_RUNS:-3}
-REV=${TPB_REV:-"1000:1000 10000:200 100000:100"}
+REV=${TPB_REV:-"1000:1000 100000:1000"}
+REV_GAP_US=${TPB_REV_GAP_US:-50}
+REV_QUIET_MS=${TPB_REV_QUIET_MS:-2}
 PARTS=${TPB_TLS_PARTS:-"hs hold rev"}
 
 ALGS="p256 ed25519"
@@ -84,6 +93,7 @@ cleanup()
 		stop_pid "$p"
 	done
 	exec 8>&- 2>/dev/null
+	[ -e /run/netns/$REV_NS ] && ip netns del $REV_NS
 	[ -n "$W" ] && rm -rf "$W"
 	[ -d "$PIN" ] && rm -rf "$PIN"
 }
@@ -402,32 +412,115 @@ hold()
 }
 
 # --- 4. revocation latency -----------------------------------------------
+#
+# A namespace of its own holding one veth pair: the gate (XDP, attached
+# by tpctl, pinned under this run's bpffs dir) on the $REV_GATE end, which
+# has an address; revlat's stream goes in at the $REV_SEND end.
+# trustpointd runs in the namespace, its API on the namespace's loopback
+# (bearer token from a 0600 file; [policy] revoke_below 20, so score 0
+# revokes). Per size: prepare (registry, maps), attach, daemon, filler,
+# then three runs of R revocations on devices of their own: entry gone
+# (poll), control socket -> first drop, API -> first drop.
+
+REV_NS=tpb-rev-$$
+REV_SEND=tpbS$$
+REV_GATE=tpbG$$
+REV_ADDR=192.0.2.1 # the gate end's; only ever inside $REV_NS
+REV_API_PORT=$((BASE + 10))
+
+in_rev() { nsenter --net=/run/netns/$REV_NS "$@"; }
+
+rev_netns()
+{
+	local t
+
+	for t in ip nsenter; do
+		command -v $t >/dev/null || die "missing $t"
+	done
+	ip netns add $REV_NS
+	in_rev ip link set lo up
+	# before the links exist, so they inherit it: no ND or MLD noise
+	in_rev sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	# sources 10.128.0.0/16 have no route back: no reverse-path check
+	in_rev sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0
+	in_rev ip link add $REV_SEND type veth peer name $REV_GATE
+	in_rev ip addr add $REV_ADDR/24 dev $REV_GATE
+	in_rev ip link set $REV_SEND up
+	in_rev ip link set $REV_GATE up
+}
+
+rev_conf()
+{
+	local d=$1 pin=$2
+
+	tp_conf "$d" $REV_PORT "$pin" |
+		sed "s|^listen = none\$|listen = 127.0.0.1:$REV_API_PORT\ntoken_file = $d/api.token|"
+	cat <<EOF
+[policy]
+quarantine_below = 50
+revoke_below = 20
+EOF
+}
+
+# One revlat run in the namespace: its JSON line, with its command.
+rev_run()
+{
+	local cmd=(nsenter "--net=/run/netns/$REV_NS" "$B/revlat" "$@")
+
+	"${cmd[@]}" | jq -c --arg cmd "$(printf '%q ' "${cmd[@]}")" \
+		'. + {command: $cmd}' >>"$B/revlat.jsonl" ||
+		log "revlat $1 reported failures (see its line)"
+}
 
 revocations()
 {
-	local nr n r d pin first
+	local nr n r d pin first t0 common
 
 	: >"$B/revlat.jsonl"
+	rev_netns
 	for nr in $REV; do
 		n=${nr%%:*}
 		r=${nr##*:}
 		d=$W/rev-$n
 		pin=$PIN/rev-$n
-		log "revocation latency: $r revocations at $n (+$r targets) live identities"
+		t0=$(date +%s)
+		log "revocation latency at $n filler identities: 3 x $r revocations (entry gone; control, API -> first dropped packet)"
 		mkdir -p "$d"
 		cp -a "$W/p256/state.orig" "$d/state"
-		tp_conf "$d" $REV_PORT "$pin" >"$d/tp.conf"
+		(umask 077 && openssl rand -hex 24 >"$d/api.token")
+		rev_conf "$d" "$pin" >"$d/tp.conf"
 		first=$("$B/revlat" prepare --state "$d/state" --pin-dir "$pin" \
-			--devices "$r" --identities "$n" | jq .first_device)
-		start_tp rev "$d/tp.conf" "$d/trustpointd.log"
-		local cmd=("$B/revlat" run --pin-dir "$pin" --socket "$d/control.sock"
-			   --devices "$r" --identities "$n" --first "$first")
-		"${cmd[@]}" | jq -c --arg cmd "$(printf '%q ' "${cmd[@]}")" \
-			'. + {command: $cmd}' >>"$B/revlat.jsonl"
+			--devices $((3 * r)) --identities "$n" | jq .first_device)
+		in_rev "$OUT/tpctl" -B "$pin" gate attach dev $REV_GATE \
+			mode native >/dev/null
+		# nsenter itself, not in_rev: $! must be the daemon (nsenter execs)
+		nsenter --net=/run/netns/$REV_NS "$OUT/trustpointd" \
+			-c "$d/tp.conf" --foreground >"$d/trustpointd.log" 2>&1 &
+		PID[rev]=$!
+		STARTED+=($!)
+		wait_for "$d/trustpointd.log" "ready:"
+		in_rev "$B/revlat" fill --pin-dir "$pin" --gate-dev $REV_GATE \
+			--identities "$n" >/dev/null
+		common=(--pin-dir "$pin" --socket "$d/control.sock"
+			--gate-dev "$REV_GATE" --sender-dev "$REV_SEND"
+			--devices "$r" --identities "$n")
+		rev_run run "${common[@]}" --first "$first"
+		rev_run stream "${common[@]}" --first $((first + r)) \
+			--trigger control --gap-us "$REV_GAP_US" \
+			--quiet-ms "$REV_QUIET_MS"
+		rev_run stream "${common[@]}" --first $((first + 2 * r)) \
+			--trigger http --http 127.0.0.1:$REV_API_PORT \
+			--token-file "$d/api.token" --gap-us "$REV_GAP_US" \
+			--quiet-ms "$REV_QUIET_MS"
 		stop_pid ${PID[rev]}
 		cp "$d/trustpointd.log" "$B/revlat-$n.log"
+		in_rev "$OUT/tpctl" -B "$pin" gate detach all >/dev/null
 		rm -rf "$pin" "$d"
+		log "revocation latency at $n: $(($(date +%s) - t0)) s"
 	done
+	ip netns del $REV_NS
 }
 
 main()
