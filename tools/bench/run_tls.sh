@@ -19,12 +19,13 @@
 #    gate is attached to a veth end in a namespace of this run's own:
 #    revoke -> entry gone, and revoke (control socket) or SIEM call (HTTP
 #    API, trust score 0) -> first dropped packet of a running stream.
-# 5. daemon RSS at 1k and 10k idle sessions (hsload --hold), fresh daemon
-#    per run, and bytes per session.
+# 5. daemon RSS at 1k, 10k and 100k idle sessions (hsload --hold), fresh
+#    daemon per run, and bytes per session; 100k in the first run only.
 #
 # Knobs (environment): TPB_HS_COUNT (1000 handshakes a run), TPB_HS_RUNS
 # (5), TPB_STIME_SECONDS (2), TPB_STIME_RUNS (3), TPB_CRYPTO_RUNS (5),
 # TPB_HOLD ("1000 10000": cumulative session counts), TPB_HOLD_RUNS (3),
+# TPB_HOLD_BIG (100000: one more step, first run only; "" for none),
 # TPB_REV ("1000:1000 100000:1000": filler identities:revocations per
 # figure), TPB_REV_GAP_US (50: the stream's packet spacing; sending one
 # costs ~20 us here, so 20 keeps a core busy), TPB_REV_QUIET_MS (2: this
@@ -47,6 +48,7 @@ STIME_RUNS=${TPB_STIME_RUNS:-3}
 CRYPTO_RUNS=${TPB_CRYPTO_RUNS:-5}
 HOLD=${TPB_HOLD:-"1000 10000"}
 HOLD_RUNS=${TPB_HOLD_RUNS:-3}
+HOLD_BIG=${TPB_HOLD_BIG-100000}
 REV=${TPB_REV:-"1000:1000 100000:1000"}
 REV_GAP_US=${TPB_REV_GAP_US:-50}
 REV_QUIET_MS=${TPB_REV_QUIET_MS:-2}
@@ -350,17 +352,31 @@ handshakes()
 }
 
 # --- 5. RSS per idle session -------------------------------------------
+#
+# A fresh daemon per run (Ed25519, no gate) and 50 warm-up handshakes;
+# then hsload --hold adds sessions step by step (cumulative counts), each
+# step from source addresses of its own; after each: VmRSS and the
+# sessions the daemon lists. Every run goes to the last of TPB_HOLD, the
+# first also on to TPB_HOLD_BIG (once: 100k handshakes take ~3.5 minutes here).
+# A session is a descriptor in the daemon: a step that needs more than
+# RLIMIT_NOFILE allows (less 100 for the daemon's own) is measured at the
+# largest thousand that fits, and its record says which count was wanted.
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 hold()
 {
-	local r k prev step d=$W/hold c=$W/ed25519/client dpid hp rss0 line n
+	local r k want prev step steps d=$W/hold c=$W/ed25519/client dpid hp
+	local rss0 line n nofile fit
 	local holders=()
 
+	nofile=$(ulimit -n)
+	fit=$(((nofile - 100) / 1000 * 1000))
 	: >"$B/hold.jsonl"
 	for ((r = 1; r <= HOLD_RUNS; r++)); do
-		log "idle sessions: run $r of $HOLD_RUNS (fresh trustpointd, Ed25519, up to ${HOLD##* })"
+		steps=$HOLD
+		((r == 1)) && [ -n "$HOLD_BIG" ] && steps="$HOLD $HOLD_BIG"
+		log "idle sessions: run $r of $HOLD_RUNS (fresh trustpointd, Ed25519, steps: $steps)"
 		rm -rf "$d"
 		mkdir -p "$d"
 		cp -a "$W/ed25519/state.orig" "$d/state"
@@ -377,7 +393,13 @@ hold()
 		prev=0
 		step=0
 		holders=()
-		for k in $HOLD; do
+		for want in $steps; do
+			k=$want
+			if ((k > fit)); then
+				k=$fit
+				log "idle sessions: $want would need $want descriptors; RLIMIT_NOFILE is $nofile (hard limit here): measuring $k"
+			fi
+			((k > prev)) || continue
 			step=$((step + 1))
 			"$B/hsload" --connect 127.0.0.1:$HOLD_PORT --ca "$c/ca.pem" \
 				--cert "$c/agent.pem" --key "$c/agent.key" \
@@ -386,7 +408,8 @@ hold()
 			hp=$!
 			STARTED+=($hp)
 			holders+=($hp)
-			for _ in $(seq 3000); do
+			# ~2 ms a session here; allow 10
+			for _ in $(seq $(((k - prev) / 10 + 300))); do
 				[ -s "$d/hold-$k.out" ] && break
 				kill -0 $hp 2>/dev/null || break
 				sleep 0.1
@@ -396,9 +419,11 @@ hold()
 			sleep 0.5
 			n=$("$OUT/tpctl" -s "$d/control.sock" -j session list 2>/dev/null | jq length 2>/dev/null) || n=null
 			jq -c --argjson run $r --argjson sessions $k \
+				--argjson wanted $want --argjson nofile $nofile \
 				--argjson listed "$n" --argjson rss "$(rss_kb $dpid)" \
 				--argjson rss0 "$rss0" \
-				'{run: $run, sessions: $sessions, daemon_sessions: $listed,
+				'{run: $run, sessions: $sessions, wanted: $wanted,
+				  nofile: $nofile, daemon_sessions: $listed,
 				  rss_kb: $rss, rss0_kb: $rss0,
 				  client_wolfssl_bytes, hold_seconds: .seconds}' \
 				<<<"$line" >>"$B/hold.jsonl"
