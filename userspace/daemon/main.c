@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -172,6 +173,26 @@ static int ocsp_setup(void)
 	return ret;
 }
 
+/*
+ * Every session is a descriptor: take all the hard limit allows (a shell's
+ * soft limit is often 1024), and say so when even that is short.
+ */
+static void raise_nofile(unsigned int sessions)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < sessions + 64ULL)
+		log_msg("warning: RLIMIT_NOFILE is %llu: fewer sessions than max_sessions (%u) fit",
+			(unsigned long long)rl.rlim_cur, sessions);
+}
+
 static int setup(void)
 {
 	struct tp_daemon_config *d = &tpd->cfg.daemon;
@@ -188,6 +209,7 @@ static int setup(void)
 		     "ca/ca.pem") ||
 	    set_path(path, sizeof(path), NULL, tpd->state_dir, "registry.db"))
 		return -ENAMETOOLONG;
+	raise_nofile(d->max_sessions);
 	err = reg_open(path, &tpd->reg);
 	if (err) {
 		log_msg("cannot open the registry %s: %s", path,
