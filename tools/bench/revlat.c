@@ -260,6 +260,15 @@ int ctl_revoke_msg(long id, __u8 **msg, size_t *len)
 	return err;
 }
 
+double share_below(const double *v, long n, double limit)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		k += v[i] < limit;
+	return n ? (double)k / n : 0;
+}
+
 long map_entries(int mfd)
 {
 	struct tp_identity_key k, next;
@@ -376,11 +385,12 @@ static int run(const struct revlat_opts *o)
 	       "\"map_entries\":%ld,\"revocations\":%ld,\"failures\":%ld,"
 	       "\"gone_p50_us\":%.1f,\"gone_p99_us\":%.1f,\"gone_max_us\":%.1f,"
 	       "\"gone_min_us\":%.1f,\"rtt_p50_us\":%.1f,\"rtt_p99_us\":%.1f,"
-	       "\"rtt_max_us\":%.1f,\"poll_us\":%.1f}\n",
+	       "\"rtt_max_us\":%.1f,\"poll_us\":%.1f,\"under_1ms\":%.4f}\n",
 	       o->identities, entries, done, fails, pct(gone, done, 0.5),
 	       pct(gone, done, 0.99), done ? gone[done - 1] : 0,
 	       done ? gone[0] : 0, pct(rtt, done, 0.5), pct(rtt, done, 0.99),
-	       done ? rtt[done - 1] : 0, POLL_NS / 1e3);
+	       done ? rtt[done - 1] : 0, POLL_NS / 1e3,
+	       share_below(gone, done, 1000));
 	close(mfd);
 	free(gone);
 	free(rtt);

@@ -56,6 +56,9 @@ int ctl_connect(const char *sock);
 /* The daemon's answer on fd; true when it says ok. */
 bool ctl_answer(int fd);
 
+/* The share (0..1) of the n values in v that are below limit. */
+double share_below(const double *v, long n, double limit);
+
 /* The number of entries in the pinned identity map (walks it). */
 long map_entries(int mfd);
 

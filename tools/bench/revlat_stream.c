@@ -488,16 +488,18 @@ static void report(const struct stream *s, struct results *r, long entries)
 	       "\"stray_packets\":%ld,"
 	       "\"first_drop_p50_us\":%.1f,\"first_drop_p99_us\":%.1f,"
 	       "\"first_drop_max_us\":%.1f,\"first_drop_min_us\":%.1f,"
+	       "\"under_1ms\":%.4f,"
 	       "\"rtt_p50_us\":%.1f,\"rtt_p99_us\":%.1f,\"rtt_max_us\":%.1f,"
 	       "\"gap_target_us\":%.1f,\"gap_p50_us\":%.1f,\"gap_p99_us\":%.1f,"
 	       "\"packets\":%lu,\"send_errors\":%lu}\n",
 	       r->overflows, r->violations, r->losses, r->others,
 	       pct(r->drop, r->ndrop, 0.5), pct(r->drop, r->ndrop, 0.99),
 	       r->ndrop ? r->drop[r->ndrop - 1] : 0, r->ndrop ? r->drop[0] : 0,
-	       pct(r->rtt, r->nrtt, 0.5), pct(r->rtt, r->nrtt, 0.99),
-	       r->nrtt ? r->rtt[r->nrtt - 1] : 0, o->gap_ns / 1e3,
-	       gap_pct(s->gap_hist, 0.5), gap_pct(s->gap_hist, 0.99),
-	       atomic_load(&s->sent), s->send_errors);
+	       share_below(r->drop, r->ndrop, 1000), pct(r->rtt, r->nrtt, 0.5),
+	       pct(r->rtt, r->nrtt, 0.99), r->nrtt ? r->rtt[r->nrtt - 1] : 0,
+	       o->gap_ns / 1e3, gap_pct(s->gap_hist, 0.5),
+	       gap_pct(s->gap_hist, 0.99), atomic_load(&s->sent),
+	       s->send_errors);
 }
 
 int stream_run(const struct revlat_opts *o)
