@@ -163,9 +163,11 @@ static int find_slot(struct tp_gate *g, __u64 device_id, __u32 *free_slot,
 		if (!g->owner[i] && free_slot && *free_slot == TP_DEVICES_MAX)
 			*free_slot = i;
 	}
-	if (!fresh &&
-	    (slot < 0 || bpf_map_lookup_elem(g->dev_slots_fd, &slot, &holder) ||
-	     holder != device_id))
+	/* with an index a miss is the truth; a hit is checked either way */
+	if (!fresh && ((slot < 0 && !g->ix) ||
+		       (slot >= 0 &&
+			(bpf_map_lookup_elem(g->dev_slots_fd, &slot, &holder) ||
+			 holder != device_id))))
 		return find_slot(g, device_id, free_slot, true);
 	return slot;
 }
@@ -205,11 +207,12 @@ static void release_slot(struct tp_gate *g, __u64 device_id, int slot)
 	__u64 none = 0;
 
 	if (slot < 0 || !g->owner || g->owner[slot] != device_id)
-		slot = find_slot(g, device_id, NULL, true);
-	if (slot >= 0 &&
-	    !bpf_map_update_elem(g->dev_slots_fd, &slot, &none, BPF_ANY))
+		slot = find_slot(g, device_id, NULL, !g->ix);
+	if (slot < 0)
+		return;
+	if (!bpf_map_update_elem(g->dev_slots_fd, &slot, &none, BPF_ANY))
 		g->owner[slot] = 0;
-	if (slot >= 0 && g->ix)
+	if (g->ix)
 		ix_drop(g, slot);
 }
 
