@@ -10,11 +10,13 @@
  *     TCP connection closed with close_notify. One JSON line: handshakes/s
  *     and p50/p99 latency (connect() to wolfSSL_connect() done).
  *
- *   hsload ... --hold K [--src-base 127.0.0.2]
+ *   hsload ... --hold K [--src-base 127.0.0.2] [--cert-list FILE]
  *     K sessions that stay open: handshake, HELLO, wait for WELCOME, so
  *     trustpointd counts each as an agent. The client then frees its
  *     WOLFSSL object and keeps only the socket (the daemon cannot tell),
  *     prints one JSON line and waits for stdin to close or a signal.
+ *     FILE has one "CERT KEY" line per device: session i is device
+ *     i mod lines, so sessions spread over devices as real agents do.
  *
  * Sequential on purpose: on 2 cores the client gets one and the server
  * the other. The key share is fixed to X25519 so every server does the
@@ -48,10 +50,11 @@
  * (28232 ports by default), where the kernel still finds a free port fast.
  */
 #define SRC_PER_ADDR 10000
+#define DEVICES_MAX 10000
 
 struct opts {
 	struct sockaddr_in dst;
-	const char *ca, *cert, *key;
+	const char *ca, *cert, *key, *cert_list;
 	long count, warmup, hold;
 	bool resume;
 	struct in_addr src_base; /* 0: let the kernel choose */
@@ -214,7 +217,7 @@ static void on_sig(int sig)
 	stop = 1;
 }
 
-static int run_hold(WOLFSSL_CTX *ctx, const struct opts *o)
+static int run_hold(WOLFSSL_CTX **ctxs, int nctx, const struct opts *o)
 {
 	int *fds = calloc(o->hold, sizeof(*fds)), fd;
 	long held = 0, objs = 0;
@@ -227,7 +230,7 @@ static int run_hold(WOLFSSL_CTX *ctx, const struct opts *o)
 		return 1;
 	for (long i = 0; i < o->hold && !stop; i++) {
 		before = mallinfo2().uordblks;
-		ssl = handshake(ctx, o, i, NULL, &fd);
+		ssl = handshake(ctxs[i % nctx], o, i, NULL, &fd);
 		if (!ssl)
 			break;
 		if (!hello(ssl, i)) {
@@ -257,12 +260,60 @@ static int run_hold(WOLFSSL_CTX *ctx, const struct opts *o)
 	return held == o->hold ? 0 : 1;
 }
 
+static WOLFSSL_CTX *client_ctx(const char *ca, const char *cert,
+			       const char *key)
+{
+	WOLFSSL_CTX *ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
+
+	if (!ctx ||
+	    wolfSSL_CTX_load_verify_locations(ctx, ca, NULL) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_use_certificate_chain_file(ctx, cert) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_use_PrivateKey_file(ctx, key, WOLFSSL_FILETYPE_PEM) !=
+		    WOLFSSL_SUCCESS) {
+		fprintf(stderr, "hsload: cannot load %s / %s / %s\n", ca, cert,
+			key);
+		wolfSSL_CTX_free(ctx);
+		return NULL;
+	}
+	wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
+/* One context per "CERT KEY" line of path; their number, or -1. */
+static int load_cert_list(const char *path, const char *ca, WOLFSSL_CTX **ctxs)
+{
+	char line[8300], cert[4096], key[4096];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f) {
+		fprintf(stderr, "hsload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%4095s %4095s", cert, key) != 2)
+			continue;
+		if (n == DEVICES_MAX ||
+		    !(ctxs[n] = client_ctx(ca, cert, key))) {
+			fprintf(stderr, "hsload: %s: line %d refused\n", path,
+				n + 1);
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hsload --connect IP:PORT --ca FILE --cert FILE --key FILE\n"
 		"              [--count N] [--warmup N] [--resume]\n"
-		"       hsload ... --hold K [--src-base IPV4]\n");
+		"       hsload ... --hold K [--src-base IPV4] [--cert-list FILE]\n");
 }
 
 static bool parse_dst(const char *s, struct sockaddr_in *a)
@@ -280,22 +331,18 @@ static bool parse_dst(const char *s, struct sockaddr_in *a)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"connect", 1, 0, 'c'},
-					   {"ca", 1, 0, 'a'},
-					   {"cert", 1, 0, 'e'},
-					   {"key", 1, 0, 'k'},
-					   {"count", 1, 0, 'n'},
-					   {"warmup", 1, 0, 'w'},
-					   {"resume", 0, 0, 'r'},
-					   {"hold", 1, 0, 'H'},
-					   {"src-base", 1, 0, 's'},
-					   {"help", 0, 0, 'h'},
-					   {0}};
+	static const struct option lo[] = {
+		{"connect", 1, 0, 'c'},	 {"ca", 1, 0, 'a'},
+		{"cert", 1, 0, 'e'},	 {"key", 1, 0, 'k'},
+		{"count", 1, 0, 'n'},	 {"warmup", 1, 0, 'w'},
+		{"resume", 0, 0, 'r'},	 {"hold", 1, 0, 'H'},
+		{"src-base", 1, 0, 's'}, {"cert-list", 1, 0, 'l'},
+		{"help", 0, 0, 'h'},	 {0}};
 	struct opts o = {.count = 1000, .warmup = 10};
 	bool have_dst = false;
+	static WOLFSSL_CTX *ctxs[DEVICES_MAX];
 	struct rlimit rl;
-	WOLFSSL_CTX *ctx;
-	int c, ret;
+	int c, ret, nctx;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -327,6 +374,9 @@ int main(int argc, char **argv)
 			if (inet_pton(AF_INET, optarg, &o.src_base) != 1)
 				have_dst = false;
 			break;
+		case 'l':
+			o.cert_list = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -353,21 +403,22 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	wolfSSL_Init();
-	ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
-	if (!ctx ||
-	    wolfSSL_CTX_load_verify_locations(ctx, o.ca, NULL) !=
-		    WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_use_certificate_chain_file(ctx, o.cert) !=
-		    WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_use_PrivateKey_file(ctx, o.key, WOLFSSL_FILETYPE_PEM) !=
-		    WOLFSSL_SUCCESS) {
-		fprintf(stderr, "hsload: cannot load %s / %s / %s\n", o.ca,
-			o.cert, o.key);
+	ctxs[0] = client_ctx(o.ca, o.cert, o.key);
+	if (!ctxs[0])
 		return 1;
+	nctx = 1;
+	if (o.hold && o.cert_list) {
+		wolfSSL_CTX_free(ctxs[0]);
+		nctx = load_cert_list(o.cert_list, o.ca, ctxs);
+		if (nctx < 1) {
+			fprintf(stderr, "hsload: no device in %s\n",
+				o.cert_list);
+			return 1;
+		}
 	}
-	wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
-	ret = o.hold ? run_hold(ctx, &o) : run_handshakes(ctx, &o);
-	wolfSSL_CTX_free(ctx);
+	ret = o.hold ? run_hold(ctxs, nctx, &o) : run_handshakes(ctxs[0], &o);
+	for (int i = 0; i < nctx; i++)
+		wolfSSL_CTX_free(ctxs[i]);
 	wolfSSL_Cleanup();
 	return ret;
 }

@@ -89,6 +89,7 @@ jq -n "$JQ_COMMON"'
 		sessions: .[0].sessions, rss_kb: $r,
 		wanted: ([.[].wanted // .sessions] | max),
 		nofile: ([.[].nofile // null] | max),
+		devices: ([.[].devices // 1] | max),
 		rss0_kb: ([.[].rss0_kb] | stat),
 		daemon_sessions: [.[].daemon_sessions],
 		client_wolfssl_bytes: ([.[].client_wolfssl_bytes] | median),
@@ -231,15 +232,17 @@ jq -r "$JQ_COMMON"'
 	| "| \(.identities) + \(.map_entries - .identities) | \($f | fig) | \(.revocations) (\(.failures)) | \(.median | r1) | \(.p99 | r1) | \(.max | r1) | \(.under_1ms // null | if . then "\(. * 100 | r1) %" else "–" end) | \(.rtt_p50_us | r1) | \(.rtt_p99_us | r1) | \(.anomalies // "–") | \(.violations // "–") | \(if .gap_p50_us then "\(.gap_p50_us | r1) / \(.gap_p99_us | r1)" else "–" end) |"
 ' "$B/tls.json"
 echo
+HOLD_DEVICES=$(jq '[.[] | select(.name | startswith("idle_session_bytes/")) | .devices] | max' "$B/tls.json")
 echo "## 5. Daemon memory per idle session"
 echo
 echo "Fresh trustpointd per run (Ed25519, no gate); hsload --hold opens the"
-echo "sessions (handshake, HELLO, WELCOME) step by step, then keeps only the"
-echo "sockets. Bytes/session = (VmRSS − VmRSS after 50 warm-up handshakes) ÷"
-echo "sessions. Every run goes to 10000 sessions, the first also to 100000"
-echo "(once, for time). A session is a descriptor in the daemon: where"
-echo "RLIMIT_NOFILE cannot be raised far enough, the largest count it allows is"
-echo "measured instead, and the row says so."
+echo "sessions (handshake, HELLO, WELCOME) step by step, round robin over"
+echo "$HOLD_DEVICES enrolled devices, then keeps only the sockets. Bytes/session ="
+echo "(VmRSS − VmRSS after 50 warm-up handshakes) ÷ sessions. Every run goes"
+echo "to 10000 sessions, the first also to 100000 (once, for time). A session"
+echo "is a descriptor in the daemon: where RLIMIT_NOFILE cannot be raised far"
+echo "enough, the largest count it allows is measured instead, and the row"
+echo "says so."
 echo
 echo "| sessions | runs | sessions the daemon lists | daemon VmRSS MiB | bytes/session | ÷ 8 KiB target | one WOLFSSL object after the handshake (client side, mallinfo2) |"
 echo "|---:|---:|---|---:|---:|---:|---:|"

@@ -26,6 +26,7 @@
 # (5), TPB_STIME_SECONDS (2), TPB_STIME_RUNS (3), TPB_CRYPTO_RUNS (5),
 # TPB_HOLD ("1000 10000": cumulative session counts), TPB_HOLD_RUNS (3),
 # TPB_HOLD_BIG (100000: one more step, first run only; "" for none),
+# TPB_HOLD_DEVICES (100: the held sessions' devices, round robin),
 # TPB_REV ("1000:1000 100000:1000": filler identities:revocations per
 # figure), TPB_REV_GAP_US (50: the stream's packet spacing; sending one
 # costs ~20 us here, so 20 keeps a core busy), TPB_REV_QUIET_MS (2: this
@@ -49,6 +50,7 @@ CRYPTO_RUNS=${TPB_CRYPTO_RUNS:-5}
 HOLD=${TPB_HOLD:-"1000 10000"}
 HOLD_RUNS=${TPB_HOLD_RUNS:-3}
 HOLD_BIG=${TPB_HOLD_BIG-100000}
+HOLD_DEVICES=${TPB_HOLD_DEVICES:-100}
 REV=${TPB_REV:-"1000:1000 100000:1000"}
 REV_GAP_US=${TPB_REV_GAP_US:-50}
 REV_QUIET_MS=${TPB_REV_QUIET_MS:-2}
@@ -355,14 +357,34 @@ handshakes()
 #
 # A fresh daemon per run (Ed25519, no gate) and 50 warm-up handshakes;
 # then hsload --hold adds sessions step by step (cumulative counts), each
-# step from source addresses of its own; after each: VmRSS and the
-# sessions the daemon lists. Every run goes to the last of TPB_HOLD, the
+# step from source addresses of its own, round robin over TPB_HOLD_DEVICES
+# enrolled devices (agents, not one device's thousands of sessions); after
+# each: VmRSS and the sessions the daemon lists. Every run goes to the last of TPB_HOLD, the
 # first also on to TPB_HOLD_BIG (once: 100k handshakes take ~3.5 minutes here).
 # A session is a descriptor in the daemon: a step that needs more than
 # RLIMIT_NOFILE allows (less 100 for the daemon's own) is measured at the
 # largest thousand that fits, and its record says which count was wanted.
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# The hold runs' registry: the Ed25519 one plus devices hold1..N, and
+# hsload's list of their certificates and keys.
+hold_devices()
+{
+	local t=$W/hold-tmpl i
+	local tp=("$OUT/tpctl" -c "$t/tp.conf" -s "$t/control.sock")
+
+	mkdir -p "$t/certs"
+	cp -a "$W/ed25519/state.orig" "$t/state"
+	tp_conf "$t" $HOLD_PORT "$W/nopin" >"$t/tp.conf"
+	log "idle sessions: enrolling $HOLD_DEVICES devices"
+	for ((i = 1; i <= HOLD_DEVICES; i++)); do
+		"${tp[@]}" device add hold$i owner bench >/dev/null
+		"${tp[@]}" device enroll hold$i genkey algo ed25519 \
+			out "$t/certs" >/dev/null
+		echo "$t/certs/hold$i.pem $t/certs/hold$i.key"
+	done >"$t/certs.list"
+}
 
 hold()
 {
@@ -372,6 +394,7 @@ hold()
 
 	nofile=$(ulimit -n)
 	fit=$(((nofile - 100) / 1000 * 1000))
+	hold_devices
 	: >"$B/hold.jsonl"
 	for ((r = 1; r <= HOLD_RUNS; r++)); do
 		steps=$HOLD
@@ -379,7 +402,7 @@ hold()
 		log "idle sessions: run $r of $HOLD_RUNS (fresh trustpointd, Ed25519, steps: $steps)"
 		rm -rf "$d"
 		mkdir -p "$d"
-		cp -a "$W/ed25519/state.orig" "$d/state"
+		cp -a "$W/hold-tmpl/state" "$d/state"
 		tp_conf "$d" $HOLD_PORT "$W/nopin" >"$d/tp.conf"
 		start_tp hold "$d/tp.conf" "$d/trustpointd.log"
 		dpid=${PID[hold]}
@@ -404,6 +427,7 @@ hold()
 			"$B/hsload" --connect 127.0.0.1:$HOLD_PORT --ca "$c/ca.pem" \
 				--cert "$c/agent.pem" --key "$c/agent.key" \
 				--hold $((k - prev)) --src-base 127.$step.0.1 \
+				--cert-list "$W/hold-tmpl/certs.list" \
 				<&8 >"$d/hold-$k.out" 2>"$d/hold-$k.err" &
 			hp=$!
 			STARTED+=($hp)
@@ -422,8 +446,10 @@ hold()
 				--argjson wanted $want --argjson nofile $nofile \
 				--argjson listed "$n" --argjson rss "$(rss_kb $dpid)" \
 				--argjson rss0 "$rss0" \
+				--argjson devices $HOLD_DEVICES \
 				'{run: $run, sessions: $sessions, wanted: $wanted,
-				  nofile: $nofile, daemon_sessions: $listed,
+				  nofile: $nofile, devices: $devices,
+				  daemon_sessions: $listed,
 				  rss_kb: $rss, rss0_kb: $rss0,
 				  client_wolfssl_bytes, hold_seconds: .seconds}' \
 				<<<"$line" >>"$B/hold.jsonl"
