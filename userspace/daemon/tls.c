@@ -8,9 +8,10 @@
  *
  * Once a session is verified, its wolfSSL object goes: in Debian's build
  * one costs ~60 KiB (a WOLFSSL_SESSION with two static certificate chains
- * alone is 37 KiB), an idle agent's channel needs ~130 bytes. tls.c keeps
- * the traffic keys wolfSSL derived and protects the few records that
- * follow itself (RFC 8446 section 5: AES-GCM or ChaCha20-Poly1305).
+ * alone is 37 KiB), while the keys of an idle agent's channel are 120
+ * bytes. tls.c keeps the traffic keys wolfSSL derived and protects the
+ * few records that follow itself (RFC 8446 section 5: AES-GCM or
+ * ChaCha20-Poly1305).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,10 @@
 #include "daemon/daemon.h"
 #include "lib/ca.h"
 #include "lib/registry.h"
+
+#if !defined(ATOMIC_USER) || !defined(WORD64_AVAILABLE)
+#error "trustpointd needs wolfSSL's key and sequence getters (ATOMIC_USER)"
+#endif
 
 #define KEY_FILE_MAX (64 * 1024)
 
@@ -381,8 +386,9 @@ static int establish(struct session *s)
 	struct tls_rec *t;
 
 	/*
-	 * wolfSSL reads a record's exact length from the socket, so nothing
-	 * of the agent's is buffered inside it; plaintext would be.
+	 * wolfSSL reads each record by its exact length, so none of the
+	 * agent's bytes wait inside it after the handshake; only decrypted
+	 * data could (wolfSSL_pending).
 	 */
 	if ((cipher != wolfssl_aes_gcm && cipher != wolfssl_chacha) ||
 	    (cipher == wolfssl_chacha && klen != 32) ||
