@@ -414,7 +414,6 @@ int gate_identity_del(struct tp_gate *g, const struct tp_identity_key *k)
 }
 
 struct flush_ctx {
-	const __u64 *device_id;
 	struct tp_identity_key *keys;
 	size_t n, cap;
 };
@@ -424,8 +423,7 @@ static int collect_key(const struct tp_identity_key *k,
 {
 	struct flush_ctx *c = ctx;
 
-	if (c->device_id && v->device_id != *c->device_id)
-		return 0;
+	(void)v;
 	if (c->n == c->cap) {
 		struct tp_identity_key *nk;
 
@@ -442,18 +440,13 @@ static int collect_key(const struct tp_identity_key *k,
 int gate_identity_flush(struct tp_gate *g, const __u64 *device_id,
 			unsigned int *removed)
 {
-	struct flush_ctx c = {.device_id = device_id};
+	struct flush_ctx c = {};
 	unsigned int gone = 0;
 	int err;
 
-	/*
-	 * collect first: deleting while walking would restart the walk; with
-	 * an index the collection touches only the device's own entries
-	 */
-	if (device_id && g->ix)
-		err = gate_identity_of(g, *device_id, collect_key, &c);
-	else
-		err = gate_identity_foreach(g, collect_key, &c);
+	/* collect first: deleting while walking would restart the walk */
+	err = device_id ? gate_identity_of(g, *device_id, collect_key, &c)
+			: gate_identity_foreach(g, collect_key, &c);
 	if (err) {
 		free(c.keys);
 		return err;
