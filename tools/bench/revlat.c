@@ -40,7 +40,6 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -206,38 +205,21 @@ int targets_add(const struct revlat_opts *o)
 
 int ctl_connect(const char *sock)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd;
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return control_connect(sock, &fd) ? -1 : fd;
 }
 
 bool ctl_answer(int fd)
 {
-	struct control_reader r = {};
-	uint8_t buf[4096];
-	size_t used, off;
-	ssize_t got;
-	int ret = 0;
-	json_object *o;
-	bool good = false;
+	json_object *o = NULL;
+	int err = control_recv(fd, &o, CTL_TIMEOUT_MS);
+	bool good = !err && answer_ok(o);
 
-	while (ret == 0 && (got = read(fd, buf, sizeof(buf))) > 0)
-		for (off = 0; off < (size_t)got && ret == 0; off += used)
-			ret = control_feed(&r, buf + off, got - off, &used);
-	if (ret == 1) {
-		o = control_parse(r.body, r.len);
-		good = answer_ok(o);
-		if (!good)
-			fprintf(stderr, "revlat: answer %s\n", r.body);
-		json_object_put(o);
-	}
-	control_reader_reset(&r);
+	if (!good)
+		fprintf(stderr, "revlat: answer %s\n",
+			err ? strerror(-err) : json_object_to_json_string(o));
+	json_object_put(o);
 	return good;
 }
 

@@ -115,50 +115,37 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-int control_call(const char *sock_path, struct json_object *req,
-		 struct json_object **resp, int timeout_ms)
+int control_connect(const char *sock_path, int *fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	long long deadline = now_ms() + timeout_ms;
-	struct control_reader rd = {};
-	uint8_t *msg = NULL, buf[4096];
-	size_t len, off = 0, used;
-	ssize_t n;
-	int fd, err;
+	int err;
 
-	*resp = NULL;
+	*fd = -1;
 	if (!sock_path || strlen(sock_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, sock_path);
-	err = control_encode(req, &msg, &len);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
+	*fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*fd < 0)
+		return -errno;
 	/* a unix connect completes or fails at once; EAGAIN: backlog full */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		if (err == -EAGAIN)
-			err = -ETIMEDOUT;
-		goto out;
+	if (connect(*fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		close(*fd);
+		*fd = -1;
+		return err;
 	}
-	while (off < len) {
-		n = send(fd, msg + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN) {
-			err = wait_fd(fd, POLLOUT, deadline);
-			if (err)
-				goto out;
-			continue;
-		}
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		off += n;
-	}
+	return 0;
+}
+
+static int recv_until(int fd, struct json_object **resp, long long deadline)
+{
+	struct control_reader rd = {};
+	uint8_t buf[4096];
+	size_t used;
+	ssize_t n;
+	int err;
+
+	*resp = NULL;
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EAGAIN) {
@@ -188,6 +175,36 @@ int control_call(const char *sock_path, struct json_object *req,
 	}
 out:
 	control_reader_reset(&rd);
+	return err;
+}
+
+int control_recv(int fd, struct json_object **resp, int timeout_ms)
+{
+	return recv_until(fd, resp, now_ms() + timeout_ms);
+}
+
+int control_call(const char *sock_path, struct json_object *req,
+		 struct json_object **resp, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	uint8_t *msg = NULL;
+	size_t len, off = 0;
+	ssize_t n;
+	int fd = -1, err;
+
+	*resp = NULL;
+	err = control_encode(req, &msg, &len);
+	err = err ?: control_connect(sock_path, &fd);
+	while (!err && off < len) {
+		n = send(fd, msg + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			err = wait_fd(fd, POLLOUT, deadline);
+		else if (n < 0)
+			err = -errno;
+		else
+			off += n;
+	}
+	err = err ?: recv_until(fd, resp, deadline);
 	if (fd >= 0)
 		close(fd);
 	free(msg);

@@ -52,5 +52,12 @@ struct json_object *control_parse(const char *body, size_t len);
  */
 int control_call(const char *sock_path, struct json_object *req,
 		 struct json_object **resp, int timeout_ms);
+/*
+ * control_call's halves, for a caller that times the request itself:
+ * a non-blocking connection (*fd, or -1 and the error), and the wait of
+ * up to timeout_ms for one whole answer on it.
+ */
+int control_connect(const char *sock_path, int *fd);
+int control_recv(int fd, struct json_object **resp, int timeout_ms);
 
 #endif /* TP_LIB_CONTROL_H */
