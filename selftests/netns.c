@@ -671,3 +671,24 @@ int netns_send_frame(const char *ns, const char *ifname, const void *frame,
 
 	return netns_run(ns, 5000, send_frame_child, &p);
 }
+
+int loopback_port(int *lfd)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) ||
+	    (lfd && listen(fd, 4))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (lfd)
+		*lfd = fd;
+	else
+		close(fd);
+	return ntohs(sa.sin_port);
+}

@@ -100,4 +100,10 @@ int netns_send_frame(const char *ns, const char *ifname, const void *frame,
 int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len, const char *addr,
 		int port);
 
+/*
+ * An unused TCP port on 127.0.0.1, or -1. With lfd, the socket that found
+ * it stays open, listening, in *lfd (no window for another to take it).
+ */
+int loopback_port(int *lfd);
+
 #endif /* TP_NETNS_H */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "netns.h"
 #include "slapd.h"
 #include "test_progs.h"
 
@@ -154,23 +155,6 @@ static int write_data(struct slapd *s)
 	return fclose(f) ? -errno : 0;
 }
 
-int slapd_free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd, port = -1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static bool port_open(int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
@@ -276,7 +260,7 @@ int slapd_start(struct slapd *s)
 		goto fail;
 	}
 	for (tries = 0; tries < SLAPD_START_TRIES; tries++) {
-		s->port = slapd_free_port();
+		s->port = loopback_port(NULL);
 		if (s->port < 0) {
 			ret = -EADDRNOTAVAIL;
 			goto fail;

@@ -59,7 +59,5 @@ int slapd_start(struct slapd *s);
 void slapd_stop(struct slapd *s);
 /* Apply LDIF changes with ldapmodify, bound as the admin: 0 or -1. */
 int slapd_modify(struct slapd *s, const char *ldif);
-/* A TCP port on 127.0.0.1 that nothing listens on right now, or -1. */
-int slapd_free_port(void);
 
 #endif /* TP_TEST_SLAPD_H */

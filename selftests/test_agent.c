@@ -29,6 +29,7 @@
 #include "lib/proto.h"
 
 #include "cmd.h"
+#include "netns.h"
 #include "test_progs.h"
 
 #ifndef TP_VERSION
@@ -242,28 +243,6 @@ static void backoff_subtest(void)
 	}
 	ASSERT_GT(seen_low, 100, "short delays occur");
 	ASSERT_GT(seen_high, 100, "long delays occur");
-}
-
-/* An unused port on 127.0.0.1 (a listening socket when lfd is given). */
-static int loopback_port(int *lfd)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) ||
-	    (lfd && listen(fd, 4))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (lfd)
-		*lfd = fd;
-	else
-		close(fd);
-	return ntohs(sa.sin_port);
 }
 
 /* openssl s_server in the background; its stdin stays open (a pipe). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "import_util.h"
+#include "netns.h"
 #include "slapd.h"
 #include "test_progs.h"
 
@@ -255,7 +256,7 @@ static void subtest_ldap_unreachable(void)
 	char uri[64], want0[96];
 	const char *want[] = {want0, "Can't contact LDAP server", NULL};
 	struct registry *r = new_registry();
-	int port = slapd_free_port();
+	int port = loopback_port(NULL);
 
 	if (!r || !ASSERT_GT(port, 0, "free port"))
 		goto out;

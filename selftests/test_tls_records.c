@@ -25,6 +25,7 @@
 
 #include "daemon_lab.h"
 #include "lib/proto.h"
+#include "netns.h"
 #include "test_progs.h"
 
 #define READY_MS 10000
@@ -84,21 +85,6 @@ static bool tp(const char *args)
 	return ok;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static bool daemon_up(void)
 {
 	char script[1024], buf[256];
@@ -114,7 +100,7 @@ static bool daemon_up(void)
 	snprintf(tr.sock, sizeof(tr.sock), "%s/control.sock", tr.dir);
 	snprintf(tr.log, sizeof(tr.log), "%s/trustpointd.log", tr.dir);
 	snprintf(tr.cdir, sizeof(tr.cdir), "%s/client", tr.dir);
-	tr.port = free_port();
+	tr.port = loopback_port(NULL);
 	if (!ASSERT_OK(mkdir(tr.cdir, 0700), "client dir") ||
 	    !ASSERT_GT(tr.port, 0, "port"))
 		return false;
