@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "lib/control.h"
+#include "lib/json_strict.h"
 #include "lib/frame.h"
 
 int control_encode(struct json_object *o, uint8_t **buf, size_t *len)
@@ -69,23 +70,8 @@ void control_reader_reset(struct control_reader *r)
 
 struct json_object *control_parse(const char *body, size_t len)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
-
-	if (len > CONTROL_MAX_MSG || memchr(body, 0, len))
-		return NULL;
-	tok = json_tokener_new_ex(CONTROL_JSON_DEPTH);
-	if (!tok)
-		return NULL;
-	o = json_tokener_parse_ex(tok, body, len);
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  json_tokener_get_parse_end(tok) != len ||
-		  !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
+	return json_strict_object(body, len, CONTROL_MAX_MSG,
+				  CONTROL_JSON_DEPTH);
 }
 
 static long long now_ms(void)

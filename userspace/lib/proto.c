@@ -11,6 +11,7 @@
 
 #include "lib/addr.h"
 #include "lib/frame.h"
+#include "lib/json_strict.h"
 #include "lib/proto.h"
 
 #define JSON_DEPTH 4
@@ -89,27 +90,10 @@ void proto_reader_free(struct proto_reader *r)
 	proto_reader_reset(r);
 }
 
-/* Parse a payload that must be one JSON object, within bounded depth. */
+/* A payload is one JSON object, bounded in size and depth. */
 static struct json_object *parse_object(const char *json, size_t len)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
-
-	if (len > PROTO_MAX_PAYLOAD || memchr(json, 0, len))
-		return NULL;
-	tok = json_tokener_new_ex(JSON_DEPTH);
-	if (!tok)
-		return NULL;
-	o = json_tokener_parse_ex(tok, json, len);
-	/* trailing bytes after the object are a malformed frame */
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  json_tokener_get_parse_end(tok) != len ||
-		  !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
+	return json_strict_object(json, len, PROTO_MAX_PAYLOAD, JSON_DEPTH);
 }
 
 /* Copy an optional string member; -EPROTO when it is not a fitting string. */
