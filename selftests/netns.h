@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "test_progs.h"
+
 /*
  * What a probe found. A gate drop looks like NETNS_NO_REPLY (silence);
  * tests assert that exact value so that a refused connection or a broken
@@ -105,5 +107,17 @@ int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len, const char *addr,
  * it stays open, listening, in *lfd (no window for another to take it).
  */
 int loopback_port(int *lfd);
+
+/* A probe's result must be exactly want; says both by name otherwise. */
+#define ASSERT_PROBE(res, want, name)                                \
+	({                                                           \
+		int ___r = (res), ___w = (want);                     \
+		bool ___ok = ___r == ___w;                           \
+		if (!___ok)                                          \
+			CHECK_FAIL_(name, "got '%s', expected '%s'", \
+				    netns_result_str(___r),          \
+				    netns_result_str(___w));         \
+		___ok;                                               \
+	})
 
 #endif /* TP_NETNS_H */

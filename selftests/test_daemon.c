@@ -37,17 +37,6 @@ static struct {
 	int ct_before, ct_after;
 } t;
 
-#define ASSERT_PROBE(call, want, name)                               \
-	({                                                           \
-		int ___r = (call), ___w = (want);                    \
-		bool ___ok = ___r == ___w;                           \
-		if (!___ok)                                          \
-			CHECK_FAIL_(name, "got '%s', expected '%s'", \
-				    netns_result_str(___r),          \
-				    netns_result_str(___w));         \
-		___ok;                                               \
-	})
-
 static int echo_probe(int n, const char *dst, int ms)
 {
 	const char *ns = n ? dl.dev[n] : dl.rogue;

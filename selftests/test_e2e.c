@@ -40,18 +40,6 @@ struct e2e {
 
 static struct e2e e;
 
-/* A probe's result must be exactly want; says both by name otherwise. */
-#define ASSERT_PROBE(res, want, name)                                \
-	({                                                           \
-		int ___r = (res), ___w = (want);                     \
-		bool ___ok = ___r == ___w;                           \
-		if (!___ok)                                          \
-			CHECK_FAIL_(name, "got '%s', expected '%s'", \
-				    netns_result_str(___r),          \
-				    netns_result_str(___w));         \
-		___ok;                                               \
-	})
-
 static int tcp_echo(const char *ns, const char *src, const char *dst, int port,
 		    int ms)
 {
