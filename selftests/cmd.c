@@ -146,3 +146,32 @@ void cmd_free(struct cmd_result *r)
 	free(r->err);
 	r->out = r->err = NULL;
 }
+
+char *file_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, got;
+
+	do {
+		if (n + 4096 + 1 > cap) {
+			nb = realloc(buf, cap = cap * 2 + 8192);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				n = 0;
+				break;
+			}
+			buf = nb;
+		}
+		got = f ? fread(buf + n, 1, 4096, f) : 0;
+		n += got;
+	} while (got);
+	if (f)
+		fclose(f);
+	if (buf)
+		buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}

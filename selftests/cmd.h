@@ -31,4 +31,11 @@ void cmd_free(struct cmd_result *r);
 int tpctl(struct cmd_result *r, const char *ns, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The whole file at path, NUL-terminated (it may hold NULs of its own),
+ * its size in *len (len may be NULL). A missing or unreadable file reads as
+ * empty; NULL only when memory runs out. The caller frees it.
+ */
+char *file_slurp(const char *path, size_t *len);
+
 #endif /* TP_TEST_CMD_H */

@@ -92,37 +92,6 @@ void mlab_down(void)
 	memset(&ml, 0, sizeof(ml));
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, 4096, f);
-		n += got;
-	} while (got);
-	fclose(f);
-	if (!buf && !(buf = malloc(1)))
-		return NULL;
-	buf[n] = 0;
-	if (len)
-		*len = n;
-	return buf;
-}
-
 int mlab_http(const char *method, const char *path, const char *token,
 	      const char *body, size_t len, const char *extra, char **resp,
 	      size_t *resp_len)
@@ -167,7 +136,7 @@ int mlab_http(const char *method, const char *path, const char *token,
 	}
 	cmd_free(&r);
 	if (resp)
-		*resp = slurp(out, resp_len);
+		*resp = file_slurp(out, resp_len);
 	return code;
 }
 

@@ -52,35 +52,6 @@ static int write_file(const char *name, const char *content)
 	return fclose(f) ? -errno : 0;
 }
 
-/* The whole file, NUL-terminated (it may hold NULs of its own). */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n;
-
-	*len = 0;
-	if (!f)
-		return calloc(1, 1);
-	for (;;) {
-		if (*len + 4097 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
-
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		n = fread(buf + *len, 1, 4096, f);
-		if (!n)
-			break;
-		*len += n;
-	}
-	fclose(f);
-	if (buf)
-		buf[*len] = 0;
-	return buf ? buf : calloc(1, 1);
-}
-
 static void posture_subtests(void)
 {
 	struct proto_posture p;
@@ -284,7 +255,7 @@ static bool s_server_start(struct s_server *s, const char *name,
 	if (s->pid < 0)
 		return false;
 	for (int i = 0; i < 100; i++) {
-		char *o = slurp(s->out, &len);
+		char *o = file_slurp(s->out, &len);
 		bool up = strstr(o, "ACCEPT");
 
 		free(o);
@@ -304,7 +275,7 @@ static char *s_server_stop(struct s_server *s, size_t *len)
 	}
 	if (s->stdin_fd >= 0)
 		close(s->stdin_fd);
-	return slurp(s->out, len);
+	return file_slurp(s->out, len);
 }
 
 static const char hello_magic[] = {'T', 'P', PROTO_VERSION, PROTO_HELLO};
@@ -599,7 +570,7 @@ static void fake_gateway_subtests(void)
 		close(lfd);
 		for (int i = 0; i < 200; i++) {
 			free(o);
-			o = slurp(outp, &len);
+			o = file_slurp(outp, &len);
 			if (strstr(o, "connected to"))
 				break;
 			usleep(25000);

@@ -82,17 +82,6 @@ static bool sh_ok(const char *fmt, ...)
 	return st == 0;
 }
 
-static uint8_t *slurp(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	uint8_t *b = malloc(65536);
-
-	*len = f && b ? fread(b, 1, 65536, f) : 0;
-	if (f)
-		fclose(f);
-	return b;
-}
-
 static bool write_pem(const char *name, const uint8_t *der, size_t len)
 {
 	char *pem;
@@ -228,7 +217,7 @@ static uint8_t *make_csr(const char *name, const char *newkey, size_t *len)
 		   "-out %s.csr -subj /CN=evil-subject 2>/dev/null",
 		   newkey, path(name), path(name)))
 		return NULL;
-	return slurp(cat(path(name), ".csr"), len);
+	return (uint8_t *)file_slurp(cat(path(name), ".csr"), len);
 }
 
 static void check_device_cert(const char *name, const struct ca_issued *is,
@@ -372,7 +361,8 @@ static void subtest_csr_refused(void)
 		csr = make_csr("flip", flips[i], &len);
 		sh_ok("openssl req -in %s.csr -outform DER -out %s.der",
 		      path("flip"), path("flip"));
-		der = slurp(cat(path("flip"), ".der"), &der_len);
+		der = (uint8_t *)file_slurp(cat(path("flip"), ".der"),
+					    &der_len);
 		if (ASSERT_GT(der_len, 100, "csr der")) {
 			/* The unchanged DER is accepted: the flip is the cause.
 			 */
@@ -420,12 +410,12 @@ static void subtest_csr_refused(void)
 	refused(ca, "PEM without a block",
 		(const uint8_t *)"-----BEGIN CERTIFICATE REQUEST-----\n!!\n",
 		40, "request");
-	csr = slurp(path("csr-p256.pem"), &len);
+	csr = (uint8_t *)file_slurp(path("csr-p256.pem"), &len);
 	refused(ca, "a PEM certificate", csr, len, "found CERTIFICATE");
 	free(csr);
 	sh_ok("openssl x509 -in %s -outform DER -out %s", path("csr-p256.pem"),
 	      path("cert.der"));
-	csr = slurp(path("cert.der"), &len);
+	csr = (uint8_t *)file_slurp(path("cert.der"), &len);
 	refused(ca, "a DER certificate", csr, len, "not a certificate request");
 	free(csr);
 	ca_free(ca);
@@ -638,8 +628,8 @@ static void subtest_describe(void)
 
 	sh_ok("openssl x509 -in %s -outform DER -out %s", path("csr-rsa.pem"),
 	      path("d.der"));
-	pem = slurp(path("csr-rsa.pem"), &len);
-	der = slurp(path("d.der"), &der_len);
+	pem = (uint8_t *)file_slurp(path("csr-rsa.pem"), &len);
+	der = (uint8_t *)file_slurp(path("d.der"), &der_len);
 	if (!ASSERT_OK(ca_cert_describe(pem, len, &i, err), "describe pem"))
 		goto out;
 	s = sh("openssl x509 -in %s -noout -subject -nameopt RFC2253",
@@ -709,13 +699,13 @@ static void subtest_write_file(void)
 	ASSERT_OK(stat(path("w1"), &st), "stat");
 	ASSERT_EQ(st.st_mode & 07777, 0644, "mode 0644 under umask 077");
 	umask(old);
-	b = slurp(path("w1"), &len);
+	b = (uint8_t *)file_slurp(path("w1"), &len);
 	ASSERT_TRUE(len == 3 && !memcmp(b, "two", 3), "content replaced");
 	free(b);
 	ASSERT_OK(symlink(path("w1"), path("w2")), "symlink");
 	ASSERT_EQ(ca_write_file(path("w2"), "evil", 4, 0600), -ELOOP,
 		  "symlink refused");
-	b = slurp(path("w1"), &len);
+	b = (uint8_t *)file_slurp(path("w1"), &len);
 	ASSERT_TRUE(len == 3 && !memcmp(b, "two", 3), "link target untouched");
 	free(b);
 	ASSERT_TRUE(sh_ok("test -z \"$(ls -a %s | grep tmp-)\"", tdir),

@@ -74,17 +74,6 @@ static int sh(char **out, const char *fmt, ...)
 	return st;
 }
 
-static uint8_t *slurp(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	uint8_t *b = malloc(65536);
-
-	*len = f && b ? fread(b, 1, 65536, f) : 0;
-	if (f)
-		fclose(f);
-	return b;
-}
-
 static bool spit(const char *p, const void *buf, size_t len)
 {
 	FILE *f = fopen(p, "wb");
@@ -146,7 +135,7 @@ static bool issue_device(struct ca *ca, const char *name, const char *pem,
 			  "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out "
 			  "%s.csr -subj /CN=x", pem, pem), "openssl req"))
 		return false;
-	csr = slurp(path("%s.csr", strrchr(pem, '/') + 1), &len);
+	csr = (uint8_t *)file_slurp(path("%s.csr", strrchr(pem, '/') + 1), &len);
 	ok = ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, is, err),
 		       "ca_issue_from_csr");
 	free(csr);
@@ -254,7 +243,7 @@ static int respond_file(struct fix *f, struct ocsp_responder *r,
 	size_t qlen = 0, alen = 0;
 	int ret;
 
-	q = slurp(req, &qlen);
+	q = (uint8_t *)file_slurp(req, &qlen);
 	ret = ocsp_respond(r, q, qlen, reg_status, f, &a, &alen, st);
 	if (!ret && !spit(resp, a, alen))
 		ret = -EIO;
@@ -532,7 +521,7 @@ static void subtest_malformed(struct fix *f)
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
 			  f->ca_pem, f->dev_pem, req), "reqout"))
 		goto out_b;
-	q = slurp(req, &len);
+	q = (uint8_t *)file_slurp(req, &len);
 	h = hdr_len(q);
 	clen = len - h;
 	expect_malformed(f, "garbage", garbage, sizeof(garbage) - 1);
@@ -573,7 +562,7 @@ static void subtest_malformed(struct fix *f)
 				  "-issuer %s \"$@\" -reqout %s", n, f->dev_pem,
 				  f->ca_pem, req), "reqout many"))
 			continue;
-		q = slurp(req, &len);
+		q = (uint8_t *)file_slurp(req, &len);
 		if (n > OCSP_MAX_REQUESTS) {
 			expect_malformed(f, "17 CertIDs", q, len);
 		} else {
@@ -591,7 +580,7 @@ static void subtest_malformed(struct fix *f)
 	/* a CertID hash we do not take */
 	if (ASSERT_OK(sh(NULL, "openssl ocsp -md5 -issuer %s -cert %s -reqout %s",
 			 f->ca_pem, f->dev_pem, req), "reqout md5")) {
-		q = slurp(req, &len);
+		q = (uint8_t *)file_slurp(req, &len);
 		expect_malformed(f, "MD5 CertID", q, len);
 		free(q);
 	}
@@ -620,7 +609,7 @@ static void subtest_get(struct fix *f)
 	if (!ASSERT_OK_PTR(b64, "base64"))
 		return;
 	b64[strcspn(b64, "\n")] = 0;
-	q = slurp(req, &len);
+	q = (uint8_t *)file_slurp(req, &len);
 	if (ASSERT_OK(ocsp_decode_get_path(b64, &d, &dlen), "decode") &&
 	    ASSERT_EQ(dlen, len, "length") &&
 	    ASSERT_TRUE(!memcmp(d, q, len), "same bytes") &&
