@@ -243,8 +243,9 @@ int device_set_status(const char *ref, int status, const char *reason,
 		      size_t errlen);
 /*
  * Steps 2-5 after the registry step (which the caller did, status already
- * written): cut entries, sessions and flows, then the event. out (may be
- * NULL) receives the response members.
+ * written, its flush deferred with reg_defer_sync()): cut entries, flush
+ * the registry, cut sessions and flows, then the event. out (may be NULL)
+ * receives the response members.
  */
 void device_status_done(const struct reg_device *d, int status,
 			const char *reason, const char *actor,
@@ -252,6 +253,8 @@ void device_status_done(const struct reg_device *d, int status,
 /* Cut a device's entries, sessions and flows (steps 2-5). */
 void device_cut(int64_t id, const char *event, const char *reason,
 		const char *actor, unsigned int *evicted, unsigned int *flows);
+/* Make a deferred registry commit durable; logs when it cannot. */
+void registry_flush(void);
 /* True when the device is active and, if serial is given, the cert good. */
 bool device_still_good(int64_t id, const char *issuer, const char *serial);
 void sweep_start(void);

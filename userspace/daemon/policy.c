@@ -86,9 +86,12 @@ static int apply(const struct reg_device *d, int score, int target,
 		target = -1;
 	snprintf(detail, sizeof(detail), "trust %d -> %d: %s", d->trust, score,
 		 why);
+	if (target >= 0)
+		reg_defer_sync(tpd->reg); /* flushed after the eviction */
 	ret = reg_begin(tpd->reg);
 	if (ret) {
 		snprintf(err, errlen, "registry busy");
+		registry_flush();
 		return ret;
 	}
 	ret = reg_device_update(tpd->reg, d->id, NULL, NULL, score, NULL, 0,
@@ -105,6 +108,7 @@ static int apply(const struct reg_device *d, int score, int target,
 		snprintf(err, errlen, "cannot set the trust of %s: %s", d->name,
 			 ret == -EPERM ? "status change not allowed"
 				       : reg_errmsg(tpd->reg));
+		registry_flush();
 		return ret;
 	}
 	trust_event(d, d->trust, score, why, actor);

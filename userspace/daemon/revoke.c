@@ -51,6 +51,18 @@ static int collect_cb(const struct tp_identity_key *k,
 }
 
 /*
+ * Flush the registry's deferred commit. The revocation is already visible
+ * to every reader (the OCSP responder, a handshake's check), so the gate's
+ * entries could go before the disk's write returns; the answer waits.
+ */
+void registry_flush(void)
+{
+	if (reg_sync(tpd->reg))
+		log_msg("registry: a status change may not survive a crash: %s",
+			reg_errmsg(tpd->reg));
+}
+
+/*
  * Steps 2-4 for one device; the caller did step 1 and logs step 5. The
  * gate's index makes step 2 touch only the device's entries; step 4 walks
  * the conntrack table, which is why it comes after the others.
@@ -85,6 +97,8 @@ static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 	}
 	for (s = session_first_of(id); s; s = session_next_of(s))
 		s->nkeys = 0;
+	/* 1, made durable: a status change deferred its flush to here */
+	registry_flush();
 	/* 3: tell the agent and close */
 	for (s = session_first_of(id); s; s = n) {
 		n = session_next_of(s);
@@ -172,6 +186,7 @@ void device_status_done(const struct reg_device *d, int status,
 	if (status != REG_DEV_ACTIVE)
 		cut_steps(d->id, reason ? reason : reg_dev_status_name(status),
 			  &evicted, &flows);
+	registry_flush(); /* done by the cut already, unless activating */
 	if (status == REG_DEV_REVOKED)
 		tpd->stats.revocations++;
 	else if (status == REG_DEV_QUARANTINED)
@@ -214,6 +229,7 @@ int device_set_status(const char *ref, int status, const char *reason,
 	if (status == REG_DEV_REVOKED)
 		reason = reg_reason_name(code);
 	/* 1: the registry, certificates with it when revoking */
+	reg_defer_sync(tpd->reg);
 	ret = reg_device_set_status(tpd->reg, d.id, status, code, actor,
 				    reason);
 	if (ret) {
@@ -221,6 +237,7 @@ int device_set_status(const char *ref, int status, const char *reason,
 			 reg_dev_status_name(status),
 			 ret == -EPERM ? "not allowed from its current status"
 				       : reg_errmsg(tpd->reg));
+		registry_flush();
 		reg_device_free(&d);
 		return ret;
 	}

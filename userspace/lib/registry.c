@@ -386,6 +386,49 @@ void reg_rollback(struct registry *r)
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int reg_defer_sync(struct registry *r)
+{
+	int ret;
+
+	if (r->deferred)
+		return 0;
+	if (!sqlite3_get_autocommit(r->db))
+		return reg_fail(r, -EINVAL, "a transaction is open");
+	/* in WAL mode NORMAL writes the commit to the log without fsync */
+	ret = reg_exec(r, "PRAGMA synchronous = NORMAL", "");
+	if (ret < 0)
+		return ret;
+	r->deferred = true;
+	return 0;
+}
+
+int reg_sync(struct registry *r)
+{
+	sqlite3_file *wal = NULL;
+	int rc, ret = 0;
+
+	if (!r->deferred)
+		return 0;
+	if (!sqlite3_get_autocommit(r->db))
+		return reg_fail(r, -EINVAL, "a transaction is open");
+	/*
+	 * Flush the log through SQLite's own file object: opening the file
+	 * a second time would let its close drop SQLite's POSIX locks.
+	 */
+	rc = sqlite3_file_control(r->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+				  &wal);
+	if (rc != SQLITE_OK)
+		ret = reg_sqlerr(r, rc);
+	else if (wal && wal->pMethods &&
+		 wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+		ret = reg_fail(r, -EIO, "cannot flush the registry's log");
+	/* flush every commit again, also when this flush failed */
+	rc = reg_exec(r, "PRAGMA synchronous = FULL", "");
+	if (rc >= 0)
+		r->deferred = false;
+	return ret ?: (rc < 0 ? rc : 0);
+}
+
 const char *reg_errmsg(struct registry *r)
 {
 	return r->err[0] ? r->err : "no error";

@@ -39,6 +39,17 @@ int reg_begin(struct registry *r);
 int reg_commit(struct registry *r);
 void reg_rollback(struct registry *r);
 
+/*
+ * Visible first, durable second: after reg_defer_sync(), the next commits
+ * are seen by every reader at once but not yet flushed to the disk, until
+ * reg_sync() flushes them and puts the handle back to flushing on every
+ * commit. A revocation uses this to evict the gate's entries between the
+ * two, so that the first dropped packet does not wait for the disk, while
+ * its answer still does. reg_sync() without a deferral does nothing.
+ */
+int reg_defer_sync(struct registry *r);
+int reg_sync(struct registry *r);
+
 /* ---- users ---- */
 enum reg_user_source { REG_SRC_LOCAL = 0, REG_SRC_LDAP };
 

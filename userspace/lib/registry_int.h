@@ -30,6 +30,7 @@ struct registry {
 	sqlite3 *db;
 	char err[REG_ERR_LEN]; /* why the last call failed */
 	struct reg_stmt cache[REG_STMT_CACHE];
+	bool deferred; /* commits not flushed since reg_defer_sync() */
 };
 
 /* Record why a call fails; returns err. */
