@@ -614,6 +614,49 @@ static void run_token_bucket(void)
 	ASSERT_EQ(T.nev - n, 3, "events from another MAC");
 }
 
+/*
+ * A bounded drain takes what it was given room for and leaves the rest,
+ * in order, for the next call: nothing lost, nothing twice.
+ */
+static void run_consume_budget(void)
+{
+	char src[6][16];
+	__u8 buf[256];
+	__u32 retval;
+	int i, len, n;
+
+	if (!test__start_subtest("events_consume_budget"))
+		return;
+	drain_events();
+	usleep(TICK_WAIT_US); /* within one tick's TP_EV_PER_TICK */
+	T.nev = 0;
+	for (i = 0; i < 6; i++) {
+		struct pkt_spec s = {IP4(0x60 + i, src[i], UP4), TCP(443)};
+
+		snprintf(src[i], sizeof(src[i]), "192.0.2.%d", 60 + i);
+		len = pkt_build(&s, buf, sizeof(buf), NULL);
+		if (!ASSERT_OK(run_frame(buf, len, &retval, NULL),
+			       "test_run") ||
+		    !ASSERT_EQ(retval, XDP_DROP, "dropped"))
+			return;
+	}
+	ASSERT_EQ(T.nev, 0, "nothing handled before the drain");
+	n = gate_events_consume(T.ev, 4);
+	ASSERT_EQ(n, 4, "the first call handles its budget");
+	ASSERT_EQ(T.nev, 4, "and no more");
+	n = gate_events_consume(T.ev, 4);
+	ASSERT_EQ(n, 2, "the second call the rest");
+	ASSERT_EQ(gate_events_consume(T.ev, 4), 0, "then the ring is empty");
+	if (!ASSERT_EQ(T.nev, 6, "six events"))
+		return;
+	for (i = 0; i < 6; i++) {
+		__u8 a[16] = {0};
+
+		inet_pton(AF_INET, src[i], a);
+		ASSERT_OK(memcmp(T.evs[i].saddr, a, 16), "in order, each once");
+	}
+}
+
 void test_verdict(void)
 {
 	struct gate_opts o = {.event_rate = EV_RATE, .event_burst = EV_BURST};
@@ -643,6 +686,7 @@ void test_verdict(void)
 	run_device_counters();
 	run_events();
 	run_token_bucket();
+	run_consume_budget();
 out:
 	gate_events_close(T.ev);
 	gate_close(T.g);

@@ -131,6 +131,11 @@ int gate_events_open(struct tp_gate *g, gate_event_cb cb, void *ctx,
 		     struct gate_events **ev);
 /* Waits up to timeout_ms; returns the number of events handled. */
 int gate_events_poll(struct gate_events *ev, int timeout_ms);
+/*
+ * Handles what is there without waiting, at most max events (max <= 0:
+ * all); returns the number handled, so max means "there may be more".
+ */
+int gate_events_consume(struct gate_events *ev, int max);
 void gate_events_close(struct gate_events *ev);
 
 /* Pinned maps under dir with their sizes and entry counts. */

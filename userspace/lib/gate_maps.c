@@ -198,22 +198,34 @@ int gate_bootstrap_foreach(struct tp_gate *g, gate_bootstrap_cb cb, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Returned by on_sample when the budget is spent; not an errno. */
+#define EVENTS_BUDGET_SPENT (-4096)
+
 struct gate_events {
 	struct ring_buffer *rb;
 	gate_event_cb cb;
 	void *ctx;
+	int budget; /* records left in this call; 0: no limit */
 };
 
 static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct gate_events *ev = ctx;
 	struct tp_event e;
+	int ret = 0;
 
 	/* a record shorter than the ABI says is not ours to read */
-	if (len < sizeof(e))
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	return ev->cb(&e, ev->ctx);
+	if (len >= sizeof(e)) {
+		memcpy(&e, data, sizeof(e));
+		ret = ev->cb(&e, ev->ctx);
+	}
+	/*
+	 * libbpf has moved past this record before calling us, so stopping
+	 * here loses nothing: the next call starts with the one after it.
+	 */
+	if (!ret && ev->budget && !--ev->budget)
+		return EVENTS_BUDGET_SPENT;
+	return ret;
 }
 
 int gate_events_open(struct tp_gate *g, gate_event_cb cb, void *ctx,
@@ -239,8 +251,18 @@ int gate_events_open(struct tp_gate *g, gate_event_cb cb, void *ctx,
 int gate_events_poll(struct gate_events *ev, int timeout_ms)
 {
 	if (timeout_ms == 0)
-		return ring_buffer__consume(ev->rb);
+		return gate_events_consume(ev, 0);
+	ev->budget = 0;
 	return ring_buffer__poll(ev->rb, timeout_ms);
+}
+
+int gate_events_consume(struct gate_events *ev, int max)
+{
+	int n;
+
+	ev->budget = max > 0 ? max : 0;
+	n = ring_buffer__consume(ev->rb);
+	return n == EVENTS_BUDGET_SPENT ? max : n;
 }
 
 void gate_events_close(struct gate_events *ev)
