@@ -458,13 +458,23 @@ static void subtest_gate_drops(void)
 			    !strcmp(mlab_jpath_str(o, "host.name") ?: "",
 				    "q\"uo\\te") &&
 			    !strcmp(mlab_jpath_str(o, "source.mac") ?: "",
-				    "02-00-00-00-00-66"))
+				    "02-00-00-00-00-66") &&
+			    !strcmp(mlab_jpath_str(
+					    o,
+					    "observer.ingress.interface.name")
+					    ?: "",
+				    LAB_GW_LAN))
 				mapped = true;
 			if (!strcmp(mlab_jpath_str(o, "source.ip") ?: "",
 				    LAB_ROGUE_IP4) &&
 			    !strcmp(mlab_jpath_str(o, "event.reason") ?: "",
 				    "drop-unknown") &&
-			    !mlab_jpath(o, "device.id"))
+			    !mlab_jpath(o, "device.id") &&
+			    !strcmp(mlab_jpath_str(
+					    o,
+					    "observer.ingress.interface.name")
+					    ?: "",
+				    LAB_GW_LAN))
 				unbound = true;
 		}
 		json_object_put(arr);
