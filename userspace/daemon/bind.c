@@ -206,6 +206,18 @@ void bind_announced(struct session *s, const struct proto_hello *h)
 	}
 }
 
+/* Key i of s names another device now: drop it from the session. */
+static void key_moved(struct session *s, int i)
+{
+	char peer[64], ip[IP_STRLEN];
+
+	peer_str(s, peer, sizeof(peer));
+	ip_format(s->keys[i].family, s->keys[i].addr, ip);
+	log_msg("%s: %s is bound to another device now: not renewed", peer,
+		ip);
+	s->keys[i] = s->keys[--s->nkeys];
+}
+
 int bind_renew(struct session *s)
 {
 	int err = 0;
@@ -213,9 +225,20 @@ int bind_renew(struct session *s)
 	if (!tpd->gate)
 		return 0;
 	for (int i = 0; i < s->nkeys; i++) {
-		struct tp_identity v = lease_value(s);
-		int e = gate_identity_add(tpd->gate, &s->keys[i], &v);
+		struct tp_identity v = lease_value(s), cur;
+		int e;
 
+		/*
+		 * An address that another device has taken since (its own
+		 * handshake from there, or an operator's binding) is that
+		 * device's now: this session lets go of it.
+		 */
+		if (!gate_identity_get(tpd->gate, &s->keys[i], &cur) &&
+		    cur.device_id != (__u64)s->device_id) {
+			key_moved(s, i--);
+			continue;
+		}
+		e = gate_identity_add(tpd->gate, &s->keys[i], &v);
 		err = err ?: e;
 	}
 	/*

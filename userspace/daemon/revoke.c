@@ -76,15 +76,14 @@ static void cut_steps(int64_t id, const char *reason, unsigned int *evicted,
 	__u64 did = id;
 	int err;
 
-	/* what to kill in conntrack: read now, before the entries go */
-	if (set) {
-		for (s = session_first_of(id); s; s = session_next_of(s))
-			for (int i = 0; i < s->nkeys; i++)
-				addr_set_add(set, s->keys[i].family,
-					     s->keys[i].addr);
-		if (tpd->gate)
-			gate_identity_of(tpd->gate, did, collect_cb, set);
-	}
+	/*
+	 * What to kill in conntrack, read before the entries go: the
+	 * addresses the gate binds to the device, not its sessions' keys
+	 * (one may name another device by now; without a gate there are
+	 * no keys).
+	 */
+	if (set && tpd->gate)
+		gate_identity_of(tpd->gate, did, collect_cb, set);
 	/*
 	 * 2: every entry naming the device, the sessions' among them (a key
 	 * of a session that now names another device is that one's)
