@@ -213,8 +213,7 @@ static void key_moved(struct session *s, int i)
 
 	peer_str(s, peer, sizeof(peer));
 	ip_format(s->keys[i].family, s->keys[i].addr, ip);
-	log_msg("%s: %s is bound to another device now: not renewed", peer,
-		ip);
+	log_msg("%s: %s is bound to another device now: not renewed", peer, ip);
 	s->keys[i] = s->keys[--s->nkeys];
 }
 
