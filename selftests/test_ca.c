@@ -177,6 +177,7 @@ static void subtest_init(enum ca_algo algo)
 	}
 	ASSERT_STREQ(info.key_algo, ca_algo_name(algo), "key algo");
 	ASSERT_TRUE(info.is_ca, "is_ca");
+	ASSERT_FALSE(info.client_auth, "a CA: no clientAuth");
 	ASSERT_EQ(strlen(info.ski), 40, "ski length");
 	issue_and_verify(ca, dir);
 	ca_free(ca);
@@ -533,6 +534,7 @@ static void subtest_server(void)
 	ASSERT_HAS_SUBSTR(text, "Digital Signature", "key usage");
 	ASSERT_FALSE(text && strstr(text, "Client Authentication"),
 		     "no clientAuth");
+	ASSERT_FALSE(is.info.client_auth, "described without clientAuth");
 	free(text);
 	ASSERT_TRUE(sh_ok("openssl verify -CAfile %s/ca.pem -purpose sslserver "
 			  "-verify_hostname gw.example %s",
@@ -619,6 +621,27 @@ static void subtest_import(void)
 	ca_free(ca);
 }
 
+/* A self-signed certificate with extension ext (or none): clientAuth? */
+static void describe_eku(const char *ext, bool want)
+{
+	char err[CA_ERR_LEN] = "";
+	struct ca_cert_info i;
+	uint8_t *pem;
+	size_t len;
+
+	if (!ASSERT_TRUE(sh_ok("openssl req -x509 -newkey ec -pkeyopt "
+			       "ec_paramgen_curve:P-256 -nodes -keyout %s "
+			       "-out %s -subj /CN=eku -days 1 %s%s",
+			       path("eku.key"), path("eku.pem"),
+			       ext ? "-addext " : "", ext ? ext : ""),
+			 "openssl req -x509"))
+		return;
+	pem = (uint8_t *)file_slurp(path("eku.pem"), &len);
+	if (ASSERT_OK(ca_cert_describe(pem, len, &i, err), "describe"))
+		ASSERT_EQ(i.client_auth, want, ext ? ext : "no EKU");
+	free(pem);
+}
+
 static void subtest_describe(void)
 {
 	char err[CA_ERR_LEN] = "", *s, fp[128];
@@ -665,6 +688,11 @@ static void subtest_describe(void)
 	free(s);
 	ASSERT_STREQ(i.key_algo, "rsa-2048", "key algo");
 	ASSERT_FALSE(i.is_ca, "not a CA");
+	ASSERT_TRUE(i.client_auth, "a device certificate: clientAuth");
+	describe_eku("extendedKeyUsage=serverAuth,clientAuth", true);
+	describe_eku("extendedKeyUsage=serverAuth", false);
+	describe_eku("extendedKeyUsage=anyExtendedKeyUsage", false);
+	describe_eku(NULL, false);
 	{
 		struct ca_cert_info j;
 

@@ -27,8 +27,6 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
-#include <wolfssl/wolfcrypt/asn.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/aes.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
@@ -237,20 +235,6 @@ static const char *handshake_reason(int e)
 	return "tls-error";
 }
 
-/* Does the certificate carry EKU clientAuth? */
-static bool has_client_auth(const uint8_t *der, int len)
-{
-	DecodedCert dc;
-	bool ok;
-
-	wc_InitDecodedCert(&dc, der, len, NULL);
-	ok = !wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) &&
-	     dc.extExtKeyUsageSet &&
-	     (dc.extExtKeyUsage & EXTKEYUSE_CLIENT_AUTH);
-	wc_FreeDecodedCert(&dc);
-	return ok;
-}
-
 /* The checks after a completed handshake; reason names a refusal. */
 static int verify_peer(struct session *s, char *reason, size_t len,
 		       char *detail, size_t dlen)
@@ -282,7 +266,7 @@ static int verify_peer(struct session *s, char *reason, size_t len,
 		snprintf(reason, len, "ca-cert-as-client");
 		return -EPERM;
 	}
-	if (!has_client_auth(der, dlen_der)) {
+	if (!ci.client_auth) {
 		snprintf(reason, len, "wrong-eku");
 		return -EPERM;
 	}

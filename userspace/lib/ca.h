@@ -57,6 +57,7 @@ struct ca_cert_info {
 	char ski[65];	   /* hex, "" when absent */
 	char sha256[65];   /* fingerprint of the DER */
 	bool is_ca;
+	bool client_auth; /* an extended key usage that names clientAuth */
 };
 /* Describe any certificate (PEM or DER). */
 int ca_cert_describe(const uint8_t *cert, size_t len, struct ca_cert_info *i,

@@ -2,9 +2,9 @@
 /*
  * ca_info.c - what a certificate says, read with our own strict DER
  * walker: subject and issuer (RFC 4514), serial, validity, key type, SKI,
- * CA flag and the SHA-256 of the DER. The walker refuses anything that is
- * not a well-formed X.509 certificate, so this is also the check applied
- * to files handed to ca_import.
+ * CA flag, extended key usage clientAuth and the SHA-256 of the DER. The walker
+ * refuses anything that is not a well-formed X.509 certificate, so this is also
+ * the check applied to files handed to ca_import.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +27,27 @@ static void hex(char *out, size_t outlen, const uint8_t *p, size_t n)
 
 static const uint8_t oid_ski[] = {0x55, 0x1d, 0x0e};
 static const uint8_t oid_bc[] = {0x55, 0x1d, 0x13};
+static const uint8_t oid_eku[] = {0x55, 0x1d, 0x25};
+/* id-kp-clientAuth, 1.3.6.1.5.5.7.3.2 */
+static const uint8_t oid_client_auth[] = {0x2b, 0x06, 0x01, 0x05,
+					  0x05, 0x07, 0x03, 0x02};
+
+/* ExtKeyUsageSyntax: SEQUENCE OF KeyPurposeId; is clientAuth among them? */
+static int read_eku(struct der val, bool *client_auth)
+{
+	struct der seq, oid;
+
+	if (der_get(&val, 0x30, NULL, &seq) || val.p != val.end)
+		return -EBADMSG;
+	while (seq.p < seq.end) {
+		if (der_get(&seq, 0x06, NULL, &oid))
+			return -EBADMSG;
+		if (oid.end - oid.p == sizeof(oid_client_auth) &&
+		    !memcmp(oid.p, oid_client_auth, sizeof(oid_client_auth)))
+			*client_auth = true;
+	}
+	return 0;
+}
 
 static int read_extensions(struct der exts, struct ca_cert_info *i)
 {
@@ -55,6 +76,9 @@ static int read_extensions(struct der exts, struct ca_cert_info *i)
 				return -EBADMSG;
 			i->is_ca = bc.end - bc.p >= 3 && bc.p[0] == 0x01 &&
 				   bc.p[1] == 1 && bc.p[2] != 0;
+		} else if (!memcmp(oid.p, oid_eku, 3)) {
+			if (read_eku(val, &i->client_auth))
+				return -EBADMSG;
 		}
 	}
 	return 0;
