@@ -151,8 +151,8 @@ int netns_run(const char *ns, int timeout_ms, int (*fn)(void *arg), void *arg)
 	return child_wait(pid, timeout_ms);
 }
 
-int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len,
-		       const char *addr, int port)
+int sockaddr_of(struct sockaddr_storage *ss, socklen_t *len, const char *addr,
+		int port)
 {
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;

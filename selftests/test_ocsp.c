@@ -113,8 +113,8 @@ static int reg_status(const char *issuer, const char *serial, int *status,
 	}
 	if (ret)
 		return ret;
-	*status = c.status == REG_CERT_REVOKED ? OCSP_STATUS_REVOKED :
-						 OCSP_STATUS_GOOD;
+	*status = c.status == REG_CERT_REVOKED ? OCSP_STATUS_REVOKED
+					       : OCSP_STATUS_GOOD;
 	*revoked_at = c.revoked_at;
 	*reason = c.reason;
 	reg_cert_free(&c);
@@ -125,17 +125,21 @@ static int reg_status(const char *issuer, const char *serial, int *status,
 static bool issue_device(struct ca *ca, const char *name, const char *pem,
 			 struct ca_issued *is)
 {
-	struct ca_device_req req = { name, UUID, 0, NULL };
+	struct ca_device_req req = {name, UUID, 0, NULL};
 	char err[CA_ERR_LEN] = "";
 	uint8_t *csr;
 	size_t len;
 	bool ok;
 
-	if (!ASSERT_OK(sh(NULL, "openssl req -new -newkey ec -pkeyopt "
+	if (!ASSERT_OK(sh(NULL,
+			  "openssl req -new -newkey ec -pkeyopt "
 			  "ec_paramgen_curve:P-256 -nodes -keyout %s.key -out "
-			  "%s.csr -subj /CN=x", pem, pem), "openssl req"))
+			  "%s.csr -subj /CN=x",
+			  pem, pem),
+		       "openssl req"))
 		return false;
-	csr = (uint8_t *)file_slurp(path("%s.csr", strrchr(pem, '/') + 1), &len);
+	csr = (uint8_t *)file_slurp(path("%s.csr", strrchr(pem, '/') + 1),
+				    &len);
 	ok = ASSERT_OK(ca_issue_from_csr(ca, &req, csr, len, is, err),
 		       "ca_issue_from_csr");
 	free(csr);
@@ -144,7 +148,7 @@ static bool issue_device(struct ca *ca, const char *name, const char *pem,
 	return ok && ASSERT_TRUE(write_pem(pem, is->der, is->der_len), "pem");
 }
 
-#define CA_RSA_IMPORT ((enum ca_algo)-1)
+#define CA_RSA_IMPORT ((enum ca_algo) - 1)
 
 /* "x.pem" -> "x.key" (in place of a copy). */
 static const char *cat_ext(const char *pem)
@@ -165,8 +169,8 @@ static void fix_free(struct fix *f)
 
 static bool fix_setup(struct fix *f, const char *tag, enum ca_algo algo)
 {
-	struct reg_user u = { .account = "alice" };
-	struct reg_device d = { .owner = "alice" };
+	struct reg_user u = {.account = "alice"};
+	struct reg_device d = {.owner = "alice"};
 	struct ca_issued is = {};
 	char err[CA_ERR_LEN] = "", subj[512];
 	struct reg_cert c = {};
@@ -180,8 +184,8 @@ static bool fix_setup(struct fix *f, const char *tag, enum ca_algo algo)
 
 	memset(f, 0, sizeof(*f));
 	f->tag = tag;
-	f->sigalg = algo == CA_RSA_IMPORT ? "sha256WithRSAEncryption" :
-					    sigalgs[algo];
+	f->sigalg = algo == CA_RSA_IMPORT ? "sha256WithRSAEncryption"
+					  : sigalgs[algo];
 	snprintf(f->ca_dir, sizeof(f->ca_dir), "%s", path("%s-ca", tag));
 	snprintf(f->ca_pem, sizeof(f->ca_pem), "%s/ca.pem", f->ca_dir);
 	snprintf(f->dev_pem, sizeof(f->dev_pem), "%s", path("%s-dev.pem", tag));
@@ -189,15 +193,18 @@ static bool fix_setup(struct fix *f, const char *tag, enum ca_algo algo)
 	snprintf(subj, sizeof(subj), "CN=OCSP test %s,O=trustpoint", tag);
 	if (algo == CA_RSA_IMPORT) {
 		/* an RSA CA can only be imported: made by openssl here */
-		if (!ASSERT_OK(sh(NULL, "openssl req -x509 -newkey rsa:2048 "
+		if (!ASSERT_OK(sh(NULL,
+				  "openssl req -x509 -newkey rsa:2048 "
 				  "-nodes -keyout %s.key -out %s.pem -subj "
 				  "'/CN=OCSP test %s' -addext "
 				  "keyUsage=critical,keyCertSign,cRLSign",
-				  f->ca_dir, f->ca_dir, tag), "openssl rsa ca"))
+				  f->ca_dir, f->ca_dir, tag),
+			       "openssl rsa ca"))
 			return false;
 		snprintf(subj, sizeof(subj), "%s.pem", f->ca_dir);
 		if (!ASSERT_OK(ca_import(f->ca_dir, subj, cat_ext(subj), NULL,
-					 false, err), "ca_import"))
+					 false, err),
+			       "ca_import"))
 			fprintf(stderr, "    %s\n", err);
 	} else if (!ASSERT_OK(ca_init(f->ca_dir, algo, subj, 0, false, err),
 			      "ca_init")) {
@@ -258,9 +265,10 @@ static char *check(const struct fix *f, const char *resp, const char *digest)
 	char *out = NULL;
 
 	/* -no_nonce: the request openssl builds here is not the one sent */
-	sh(&out, "openssl ocsp -respin %s %s -issuer %s -cert %s -CAfile %s "
-	   "-no_nonce -resp_text", resp, digest, f->ca_pem, f->dev_pem,
-	   f->ca_pem);
+	sh(&out,
+	   "openssl ocsp -respin %s %s -issuer %s -cert %s -CAfile %s "
+	   "-no_nonce -resp_text",
+	   resp, digest, f->ca_pem, f->dev_pem, f->ca_pem);
 	return out;
 }
 
@@ -300,20 +308,24 @@ static void subtest_good(struct fix *f, const char *digest)
 	time_t this_u, next_u, now = time(NULL);
 	int lookups = f->lookups;
 
-	if (!ASSERT_OK(sh(NULL, "openssl ocsp %s -issuer %s -cert %s -reqout %s",
-			  digest, f->ca_pem, f->dev_pem, req), "openssl reqout") ||
+	if (!ASSERT_OK(sh(NULL,
+			  "openssl ocsp %s -issuer %s -cert %s -reqout %s",
+			  digest, f->ca_pem, f->dev_pem, req),
+		       "openssl reqout") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, &st), "respond"))
 		return;
 	ASSERT_EQ(st, OCSP_RESP_SUCCESSFUL, "status successful");
 	ASSERT_EQ(f->lookups - lookups, 1, "one registry lookup");
 	out = check(f, resp, digest);
-	ASSERT_HAS_SUBSTR(out, "OCSP Response Status: successful (0x0)", "status");
+	ASSERT_HAS_SUBSTR(out, "OCSP Response Status: successful (0x0)",
+			  "status");
 	ASSERT_HAS_SUBSTR(out, "Response verify OK", "verify");
 	ASSERT_HAS_SUBSTR(out, "-dev.pem: good", "good");
 	ASSERT_HAS_SUBSTR(out, "Response Type: Basic OCSP Response", "basic");
 	ASSERT_HAS_SUBSTR(out, f->sigalg, "signature algorithm");
 	if (*digest)
-		ASSERT_HAS_SUBSTR(out, "Hash Algorithm: sha256", "sha256 CertID");
+		ASSERT_HAS_SUBSTR(out, "Hash Algorithm: sha256",
+				  "sha256 CertID");
 	else
 		ASSERT_HAS_SUBSTR(out, "Hash Algorithm: sha1", "sha1 CertID");
 	this_u = text_time(out, "This Update:");
@@ -321,8 +333,10 @@ static void subtest_good(struct fix *f, const char *digest)
 	ASSERT_LE(labs(this_u - now), 5, "thisUpdate is now");
 	ASSERT_EQ(next_u - this_u, OCSP_NEXT_UPDATE_DEFAULT, "nextUpdate");
 	/* byKey: the SHA-1 of the CA's key, as `x509 -ocspid` computes it */
-	sh(&id, "openssl x509 -in %s -noout -ocspid | sed -n "
-		"'s/^ *Public key OCSP hash: *//p'", f->ca_pem);
+	sh(&id,
+	   "openssl x509 -in %s -noout -ocspid | sed -n "
+	   "'s/^ *Public key OCSP hash: *//p'",
+	   f->ca_pem);
 	if (ASSERT_TRUE(id && strlen(id) > 40, "ocspid"))
 		id[40] = 0;
 	ASSERT_HAS_SUBSTR(out, id, "Responder Id is the CA key hash");
@@ -334,10 +348,13 @@ static void subtest_good(struct fix *f, const char *digest)
 		ASSERT_STREQ(an, qn, "nonce echoed");
 	/* and openssl's own nonce check agrees */
 	free(out);
-	sh(&out, "openssl ocsp -reqin %s -respin %s -CAfile %s -verify_other %s "
-	   "-resp_text", req, resp, f->ca_pem, f->ca_pem);
+	sh(&out,
+	   "openssl ocsp -reqin %s -respin %s -CAfile %s -verify_other %s "
+	   "-resp_text",
+	   req, resp, f->ca_pem, f->ca_pem);
 	ASSERT_HAS_SUBSTR(out, "Response verify OK", "verify with -reqin");
-	ASSERT_FALSE(out && strstr(out, "Nonce Verify error"), "nonce verifies");
+	ASSERT_FALSE(out && strstr(out, "Nonce Verify error"),
+		     "nonce verifies");
 	ASSERT_FALSE(out && strstr(out, "WARNING: no nonce"), "nonce present");
 	free(out);
 	free(qtext);
@@ -351,8 +368,11 @@ static void subtest_no_nonce(struct fix *f)
 	const char *req = path("nn-req.der"), *resp = path("nn-resp.der");
 	char *out = NULL;
 
-	if (!ASSERT_OK(sh(NULL, "openssl ocsp -no_nonce -issuer %s -cert %s "
-			  "-reqout %s", f->ca_pem, f->dev_pem, req), "reqout") ||
+	if (!ASSERT_OK(sh(NULL,
+			  "openssl ocsp -no_nonce -issuer %s -cert %s "
+			  "-reqout %s",
+			  f->ca_pem, f->dev_pem, req),
+		       "reqout") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, NULL), "respond"))
 		return;
 	out = check(f, resp, "");
@@ -372,7 +392,8 @@ static void subtest_revoked(struct fix *f)
 	time_t at;
 
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  f->ca_pem, f->dev_pem, req), "reqout") ||
+			  f->ca_pem, f->dev_pem, req),
+		       "reqout") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, NULL), "respond"))
 		return;
 	out = check(f, resp, "");
@@ -381,7 +402,8 @@ static void subtest_revoked(struct fix *f)
 	if (!ASSERT_OK(reg_cert_revoke(f->reg, ca_dn(f->ca), f->serial,
 				       REG_REASON_KEY_COMPROMISE, "test"),
 		       "reg_cert_revoke") ||
-	    !ASSERT_OK(reg_cert_get(f->reg, ca_dn(f->ca), f->serial, &c), "get"))
+	    !ASSERT_OK(reg_cert_get(f->reg, ca_dn(f->ca), f->serial, &c),
+		       "get"))
 		return;
 	at = c.revoked_at;
 	reg_cert_free(&c);
@@ -406,9 +428,11 @@ static void subtest_signed_request(struct fix *f)
 	enum ocsp_resp_status st = -1;
 	char *out = NULL;
 
-	if (!ASSERT_OK(sh(NULL, "openssl ocsp -signer %s -signkey %s.key "
-			  "-issuer %s -cert %s -reqout %s", f->dev_pem,
-			  f->dev_pem, f->ca_pem, f->dev_pem, req), "reqout") ||
+	if (!ASSERT_OK(sh(NULL,
+			  "openssl ocsp -signer %s -signkey %s.key "
+			  "-issuer %s -cert %s -reqout %s",
+			  f->dev_pem, f->dev_pem, f->ca_pem, f->dev_pem, req),
+		       "reqout") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, &st), "respond"))
 		return;
 	ASSERT_EQ(st, OCSP_RESP_SUCCESSFUL, "successful");
@@ -429,7 +453,8 @@ static void subtest_other_ca(struct fix *f, struct fix *other)
 	int before;
 
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  other->ca_pem, other->dev_pem, req), "reqout"))
+			  other->ca_pem, other->dev_pem, req),
+		       "reqout"))
 		return;
 	before = f->lookups;
 	ASSERT_OK(respond_file(f, f->resp, req, resp, &st), "respond");
@@ -443,14 +468,18 @@ static void subtest_other_ca(struct fix *f, struct fix *other)
 	free(out);
 
 	/* ours and theirs in one request */
-	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -issuer %s "
-			  "-cert %s -reqout %s", f->ca_pem, f->dev_pem,
-			  other->ca_pem, other->dev_pem, req), "reqout 2") ||
+	if (!ASSERT_OK(sh(NULL,
+			  "openssl ocsp -issuer %s -cert %s -issuer %s "
+			  "-cert %s -reqout %s",
+			  f->ca_pem, f->dev_pem, other->ca_pem, other->dev_pem,
+			  req),
+		       "reqout 2") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, &st), "respond"))
 		return;
-	sh(&out, "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s -issuer %s "
-	   "-cert %s -noverify -resp_text", resp, f->ca_pem, f->dev_pem,
-	   other->ca_pem, other->dev_pem);
+	sh(&out,
+	   "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s -issuer %s "
+	   "-cert %s -noverify -resp_text",
+	   resp, f->ca_pem, f->dev_pem, other->ca_pem, other->dev_pem);
 	/* (openssl refuses to verify any answer about two issuers at once:
 	 * no signer may speak for both, so -noverify) */
 	ASSERT_HAS_SUBSTR(out, "p256-dev.pem: good", "ours good");
@@ -458,18 +487,22 @@ static void subtest_other_ca(struct fix *f, struct fix *other)
 	free(out);
 
 	/* ours, but never recorded in the registry: unknown */
-	if (!ASSERT_OK(ca_issue_with_key(f->ca, &(struct ca_device_req){
-					 "stray", UUID, 0, NULL },
-					 CA_ALGO_ECDSA_P256, &is, &key,
-					 &key_len, err), "issue stray") ||
-	    !ASSERT_TRUE(write_pem(path("stray.pem"), is.der, is.der_len), "pem"))
+	if (!ASSERT_OK(ca_issue_with_key(
+			       f->ca,
+			       &(struct ca_device_req){"stray", UUID, 0, NULL},
+			       CA_ALGO_ECDSA_P256, &is, &key, &key_len, err),
+		       "issue stray") ||
+	    !ASSERT_TRUE(write_pem(path("stray.pem"), is.der, is.der_len),
+			 "pem"))
 		goto out;
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  f->ca_pem, path("stray.pem"), req), "reqout 3") ||
+			  f->ca_pem, path("stray.pem"), req),
+		       "reqout 3") ||
 	    !ASSERT_OK(respond_file(f, f->resp, req, resp, &st), "respond"))
 		goto out;
 	ASSERT_EQ(st, OCSP_RESP_SUCCESSFUL, "successful");
-	sh(&out, "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s -CAfile %s",
+	sh(&out,
+	   "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s -CAfile %s",
 	   resp, f->ca_pem, path("stray.pem"), f->ca_pem);
 	ASSERT_HAS_SUBSTR(out, "stray.pem: unknown", "unrecorded unknown");
 	free(out);
@@ -489,16 +522,20 @@ static void expect_malformed(struct fix *f, const char *what,
 
 	snprintf(name, sizeof(name), "%s: malformedRequest", what);
 	if (!ASSERT_OK(ocsp_respond(f->resp, req, len, reg_status, f, &a, &alen,
-				    &st), what))
+				    &st),
+		       what))
 		return;
 	ASSERT_EQ(st, OCSP_RESP_MALFORMED, name);
 	if (ASSERT_TRUE(spit(resp, a, alen), "write")) {
 		/* openssl spells it in lower case */
-		sh(&out, "openssl ocsp -respin %s -resp_text -ignore_err", resp);
+		sh(&out, "openssl ocsp -respin %s -resp_text -ignore_err",
+		   resp);
 		ASSERT_HAS_SUBSTR(out, "Responder Error: malformedrequest (1)",
 				  name);
-		ASSERT_HAS_SUBSTR(out, "OCSP Response Status: malformedrequest "
-				       "(0x1)", name);
+		ASSERT_HAS_SUBSTR(out,
+				  "OCSP Response Status: malformedrequest "
+				  "(0x1)",
+				  name);
 		free(out);
 	}
 	free(a);
@@ -519,7 +556,8 @@ static void subtest_malformed(struct fix *f)
 	int n;
 
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  f->ca_pem, f->dev_pem, req), "reqout"))
+			  f->ca_pem, f->dev_pem, req),
+		       "reqout"))
 		goto out_b;
 	q = (uint8_t *)file_slurp(req, &len);
 	h = hdr_len(q);
@@ -557,10 +595,12 @@ static void subtest_malformed(struct fix *f)
 	free(q);
 	/* as many CertIDs as we take, and one more */
 	for (n = OCSP_MAX_REQUESTS; n <= OCSP_MAX_REQUESTS + 1; n++) {
-		if (!ASSERT_OK(sh(NULL, "set -- $(for i in $(seq %d); do echo "
+		if (!ASSERT_OK(sh(NULL,
+				  "set -- $(for i in $(seq %d); do echo "
 				  "-cert %s; done); openssl ocsp -no_nonce "
-				  "-issuer %s \"$@\" -reqout %s", n, f->dev_pem,
-				  f->ca_pem, req), "reqout many"))
+				  "-issuer %s \"$@\" -reqout %s",
+				  n, f->dev_pem, f->ca_pem, req),
+			       "reqout many"))
 			continue;
 		q = (uint8_t *)file_slurp(req, &len);
 		if (n > OCSP_MAX_REQUESTS) {
@@ -571,15 +611,18 @@ static void subtest_malformed(struct fix *f)
 			size_t alen;
 
 			ASSERT_OK(ocsp_respond(f->resp, q, len, reg_status, f,
-					       &a, &alen, &st), "16 CertIDs");
+					       &a, &alen, &st),
+				  "16 CertIDs");
 			ASSERT_EQ(st, OCSP_RESP_SUCCESSFUL, "16 answered");
 			free(a);
 		}
 		free(q);
 	}
 	/* a CertID hash we do not take */
-	if (ASSERT_OK(sh(NULL, "openssl ocsp -md5 -issuer %s -cert %s -reqout %s",
-			 f->ca_pem, f->dev_pem, req), "reqout md5")) {
+	if (ASSERT_OK(sh(NULL,
+			 "openssl ocsp -md5 -issuer %s -cert %s -reqout %s",
+			 f->ca_pem, f->dev_pem, req),
+		      "reqout md5")) {
 		q = (uint8_t *)file_slurp(req, &len);
 		expect_malformed(f, "MD5 CertID", q, len);
 		free(q);
@@ -592,8 +635,9 @@ out_b:
 static void subtest_get(struct fix *f)
 {
 	static const char *const bad[] = {
-		"", "%", "%4", "%zz41", "QUJD%", "QUI", "QU=I", "QQ==QQ==",
-		"Q===", "QR==", "QUI%3D%3D", "QU I=", "QUI\n", "QUJ-",
+		"",	     "%",     "%4",	  "%zz41", "QUJD%",
+		"QUI",	     "QU=I",  "QQ==QQ==", "Q===",  "QR==",
+		"QUI%3D%3D", "QU I=", "QUI\n",	  "QUJ-",
 	};
 	const char *req = path("get-req.der"), *resp = path("get-resp.der");
 	uint8_t *q, *d = NULL;
@@ -601,11 +645,14 @@ static void subtest_get(struct fix *f)
 	char *b64 = NULL, *out = NULL;
 
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  f->ca_pem, f->dev_pem, req), "reqout"))
+			  f->ca_pem, f->dev_pem, req),
+		       "reqout"))
 		return;
 	/* what nginx sends: base64, then + / = percent-encoded */
-	sh(&b64, "openssl base64 -A -in %s | sed 's/+/%%2B/g; s,/,%%2F,g; "
-		 "s/=/%%3D/g'", req);
+	sh(&b64,
+	   "openssl base64 -A -in %s | sed 's/+/%%2B/g; s,/,%%2F,g; "
+	   "s/=/%%3D/g'",
+	   req);
 	if (!ASSERT_OK_PTR(b64, "base64"))
 		return;
 	b64[strcspn(b64, "\n")] = 0;
@@ -615,7 +662,8 @@ static void subtest_get(struct fix *f)
 	    ASSERT_TRUE(!memcmp(d, q, len), "same bytes") &&
 	    ASSERT_TRUE(spit(path("get-dec.der"), d, dlen), "write")) {
 		ASSERT_OK(respond_file(f, f->resp, path("get-dec.der"), resp,
-				       NULL), "respond");
+				       NULL),
+			  "respond");
 		out = check(f, resp, "");
 		ASSERT_HAS_SUBSTR(out, "-dev.pem: good", "good over GET");
 		free(out);
@@ -654,24 +702,28 @@ static void delegated(struct fix *f, const char *cert, const char *key,
 		return;
 	}
 	if (!ASSERT_OK(sh(NULL, "openssl ocsp -issuer %s -cert %s -reqout %s",
-			  f->ca_pem, f->dev_pem, req), "reqout") ||
+			  f->ca_pem, f->dev_pem, req),
+		       "reqout") ||
 	    !ASSERT_OK(respond_file(f, r, req, resp, NULL), "respond"))
 		goto out;
 	out = check(f, resp, "");
 	ASSERT_HAS_SUBSTR(out, "Response verify OK", "verify via CAfile");
 	ASSERT_HAS_SUBSTR(out, "-dev.pem: ", "status line");
 	ASSERT_HAS_SUBSTR(out, "Certificate:", "signer in certs");
-	ASSERT_EQ(text_time(out, "Next Update:") - text_time(out, "This Update:"),
+	ASSERT_EQ(text_time(out, "Next Update:") -
+			  text_time(out, "This Update:"),
 		  600, "nextUpdate from config");
-	sh(&id, "openssl x509 -in %s -noout -ocspid | sed -n "
-		"'s/^ *Public key OCSP hash: *//p'", cert);
+	sh(&id,
+	   "openssl x509 -in %s -noout -ocspid | sed -n "
+	   "'s/^ *Public key OCSP hash: *//p'",
+	   cert);
 	if (ASSERT_TRUE(id && strlen(id) > 40, "ocspid"))
 		id[40] = 0;
 	ASSERT_HAS_SUBSTR(out, id, "Responder Id is the signer key hash");
 	free(out);
 	snprintf(vafile, sizeof(vafile), "-VAfile %s", cert);
-	sh(&out, "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s %s", resp,
-	   f->ca_pem, f->dev_pem, vafile);
+	sh(&out, "openssl ocsp -no_nonce -respin %s -issuer %s -cert %s %s",
+	   resp, f->ca_pem, f->dev_pem, vafile);
 	ASSERT_HAS_SUBSTR(out, "Response verify OK", "verify via VAfile");
 	free(out);
 out:
@@ -690,7 +742,8 @@ static void subtest_delegated(struct fix *f, struct fix *other)
 
 	if (!ASSERT_OK(ocsp_issue_signer(f->ca, "OCSP signer", 0,
 					 CA_ALGO_ECDSA_P256, &is, &key_pem,
-					 &key_len, err), "ocsp_issue_signer")) {
+					 &key_len, err),
+		       "ocsp_issue_signer")) {
 		fprintf(stderr, "    %s\n", err);
 		return;
 	}
@@ -704,22 +757,28 @@ static void subtest_delegated(struct fix *f, struct fix *other)
 	cert = path("ossl-signer.pem");
 	key = path("ossl-signer.key");
 	snprintf(ext, sizeof(ext), "%s", path("ext.cnf"));
-	if (ASSERT_OK(sh(NULL, "printf 'extendedKeyUsage=OCSPSigning\\n"
-			 "keyUsage=digitalSignature\\n' > %s && "
-			 "openssl req -new -newkey ec -pkeyopt "
-			 "ec_paramgen_curve:P-384 -nodes -keyout %s -out "
-			 "%s.csr -subj /CN=ossl-signer && openssl x509 -req -in "
-			 "%s.csr -CA %s -CAkey %s/ca.key -set_serial 4660 "
-			 "-days 2 -extfile %s -out %s", ext, key, cert, cert,
-			 f->ca_pem, f->ca_dir, ext, cert), "openssl signer"))
+	if (ASSERT_OK(
+		    sh(NULL,
+		       "printf 'extendedKeyUsage=OCSPSigning\\n"
+		       "keyUsage=digitalSignature\\n' > %s && "
+		       "openssl req -new -newkey ec -pkeyopt "
+		       "ec_paramgen_curve:P-384 -nodes -keyout %s -out "
+		       "%s.csr -subj /CN=ossl-signer && openssl x509 -req -in "
+		       "%s.csr -CA %s -CAkey %s/ca.key -set_serial 4660 "
+		       "-days 2 -extfile %s -out %s",
+		       ext, key, cert, cert, f->ca_pem, f->ca_dir, ext, cert),
+		    "openssl signer"))
 		delegated(f, cert, key, "openssl-made signer");
 
 	/* refused: no OCSPSigning EKU, a key not its own, another CA's */
-	ASSERT_EQ(ocsp_responder_new(f->ca, f->dev_pem, path("%s-dev.pem.key",
-			f->tag), 0, &r, err), -EINVAL, "device cert refused");
+	ASSERT_EQ(ocsp_responder_new(f->ca, f->dev_pem,
+				     path("%s-dev.pem.key", f->tag), 0, &r,
+				     err),
+		  -EINVAL, "device cert refused");
 	ASSERT_HAS_SUBSTR(err, "OCSPSigning", "says why");
 	ASSERT_EQ(ocsp_responder_new(f->ca, cert, path("%s-signer.key", f->tag),
-				     0, &r, err), -EINVAL, "wrong key refused");
+				     0, &r, err),
+		  -EINVAL, "wrong key refused");
 	ASSERT_HAS_SUBSTR(err, "does not belong", "says why");
 	ASSERT_EQ(ocsp_responder_new(other->ca, cert, key, 0, &r, err), -EINVAL,
 		  "another CA's signer refused");
