@@ -63,36 +63,28 @@ static int parse_endpoint(int argc, char **argv, struct tp_bootstrap_key *k)
 static int change(int argc, char **argv, bool add)
 {
 	struct tp_bootstrap_key k;
-	struct json_object *resp;
 	struct tp_gate *g;
 	int err;
 
 	if (parse_endpoint(argc, argv, &k))
 		return 1;
-	/* trustpointd, when it runs, is the one writer of the maps */
-	err = daemon_call(
+	err = gate_change(
 		ctl_bootstrap_req(add ? "bootstrap.add" : "bootstrap.del", &k),
-		&resp);
-	if (err <= 0) {
-		json_object_put(resp);
-		if (err)
+		NULL, &g);
+	if (err)
+		return 1;
+	if (g) { /* no daemon: change the pinned maps here */
+		err = add ? gate_bootstrap_add(g, &k)
+			  : gate_bootstrap_del(g, &k);
+		gate_close(g);
+		if (err) {
+			p_err("cannot %s endpoint: %s", add ? "add" : "delete",
+			      err == -ENOENT ? "no such endpoint"
+					     : strerror(-err));
 			return 1;
-		goto done;
+		}
 	}
-	if (open_gate(&g))
-		return 1;
-	err = add ? gate_bootstrap_add(g, &k) : gate_bootstrap_del(g, &k);
-	gate_close(g);
-	if (err) {
-		p_err("cannot %s endpoint: %s", add ? "add" : "delete",
-		      err == -ENOENT ? "no such endpoint" : strerror(-err));
-		return 1;
-	}
-done:
-	out_open_object(NULL);
-	out_bool(add ? "added" : "deleted", NULL, true);
-	out_close_object();
-	out_flush();
+	print_done(add ? "added" : "deleted");
 	return 0;
 }
 

@@ -326,10 +326,7 @@ static int do_set(int argc, char **argv)
 	reg_device_free(&d);
 	if (err)
 		return 1;
-	out_open_object(NULL);
-	out_bool("updated", NULL, true);
-	out_close_object();
-	out_flush();
+	print_done("updated");
 	return 0;
 }
 
@@ -500,10 +497,7 @@ static int do_delete(int argc, char **argv)
 	reg_device_free(&d);
 	if (err)
 		return 1;
-	out_open_object(NULL);
-	out_bool("deleted", NULL, true);
-	out_close_object();
-	out_flush();
+	print_done("deleted");
 	return 0;
 }
 

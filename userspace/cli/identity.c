@@ -81,7 +81,6 @@ static int do_add(int argc, char **argv)
 	const int n = sizeof(kw) / sizeof(kw[0]);
 	struct tp_identity_key k;
 	struct tp_identity v = {};
-	struct json_object *resp;
 	const char *s;
 	uint64_t lease = LEASE_DEFAULT, x;
 	struct tp_gate *g;
@@ -126,63 +125,47 @@ static int do_add(int argc, char **argv)
 	v.flags = TP_IDF_STATIC;
 	v.expires_ns = gate_now_ns() + lease * 1000000000ULL;
 
-	/* trustpointd, when it runs, is the one writer of the maps */
-	err = daemon_call(ctl_identity_req("identity.add", &k, &v, lease),
-			  &resp);
-	if (err <= 0) {
-		json_object_put(resp);
-		if (err)
+	err = gate_change(ctl_identity_req("identity.add", &k, &v, lease), NULL,
+			  &g);
+	if (err)
+		return 1;
+	if (g) { /* no daemon: change the pinned maps here */
+		err = gate_identity_add(g, &k, &v);
+		gate_close(g);
+		if (err) {
+			p_err("cannot add identity: %s%s", strerror(-err),
+			      err == -E2BIG ? " (identity map full)" : "");
 			return 1;
-		goto done;
+		}
 	}
-	if (open_gate(&g))
-		return 1;
-	err = gate_identity_add(g, &k, &v);
-	gate_close(g);
-	if (err) {
-		p_err("cannot add identity: %s%s", strerror(-err),
-		      err == -E2BIG ? " (identity map full)" : "");
-		return 1;
-	}
-done:
-	out_open_object(NULL);
-	out_bool("added", NULL, true);
-	out_close_object();
-	out_flush();
+	print_done("added");
 	return 0;
 }
 
 static int do_del(int argc, char **argv)
 {
 	struct kwarg kw[] = {{"dev"}, {"vlan"}, {"svlan"}, {"ip"}};
-	struct json_object *resp;
 	struct tp_identity_key k;
 	struct tp_gate *g;
 	int err;
 
 	if (kw_parse(argc, argv, kw, 4) || parse_key(kw, 4, &k))
 		return 1;
-	err = daemon_call(ctl_identity_req("identity.del", &k, NULL, 0), &resp);
-	if (err <= 0) {
-		json_object_put(resp);
-		if (err)
+	err = gate_change(ctl_identity_req("identity.del", &k, NULL, 0), NULL,
+			  &g);
+	if (err)
+		return 1;
+	if (g) { /* no daemon: change the pinned maps here */
+		err = gate_identity_del(g, &k);
+		gate_close(g);
+		if (err) {
+			p_err("cannot delete identity: %s",
+			      err == -ENOENT ? "no such binding"
+					     : strerror(-err));
 			return 1;
-		goto done;
+		}
 	}
-	if (open_gate(&g))
-		return 1;
-	err = gate_identity_del(g, &k);
-	gate_close(g);
-	if (err) {
-		p_err("cannot delete identity: %s",
-		      err == -ENOENT ? "no such binding" : strerror(-err));
-		return 1;
-	}
-done:
-	out_open_object(NULL);
-	out_bool("deleted", NULL, true);
-	out_close_object();
-	out_flush();
+	print_done("deleted");
 	return 0;
 }
 
@@ -293,25 +276,22 @@ static int do_flush(int argc, char **argv)
 	if (filter)
 		json_object_object_add(req, "device",
 				       json_object_new_int64(*filter));
-	err = daemon_call(req, &resp);
-	if (err <= 0) {
-		if (!err && json_object_object_get_ex(resp, "removed", &n))
+	err = gate_change(req, &resp, &g);
+	if (err)
+		return 1;
+	if (g) { /* no daemon: flush the pinned map here */
+		err = gate_identity_flush(g, filter, &removed);
+		gate_close(g);
+		if (err) {
+			p_err("flush failed after %u entries: %s", removed,
+			      strerror(-err));
+			return 1;
+		}
+	} else {
+		if (json_object_object_get_ex(resp, "removed", &n))
 			removed = json_object_get_int64(n);
 		json_object_put(resp);
-		if (err)
-			return 1;
-		goto done;
 	}
-	if (open_gate(&g))
-		return 1;
-	err = gate_identity_flush(g, filter, &removed);
-	gate_close(g);
-	if (err) {
-		p_err("flush failed after %u entries: %s", removed,
-		      strerror(-err));
-		return 1;
-	}
-done:
 	out_open_object(NULL);
 	out_uint("removed", "removed %" PRIu64 " identities\n", removed);
 	out_close_object();

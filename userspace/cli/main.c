@@ -152,6 +152,14 @@ int open_gate(struct tp_gate **g)
 	return err;
 }
 
+void print_done(const char *what)
+{
+	out_open_object(NULL);
+	out_bool(what, NULL, true);
+	out_close_object();
+	out_flush();
+}
+
 static int do_help(int argc, char **argv)
 {
 	fprintf(stderr,

@@ -72,6 +72,11 @@ int do_map(int argc, char **argv);
 /* Open the pinned gate, reporting a clear error when it is not loaded. */
 struct tp_gate;
 int open_gate(struct tp_gate **g);
+/*
+ * What a change that has nothing more to say prints: {"<what>": true} in
+ * JSON, nothing in plain text.
+ */
+void print_done(const char *what);
 
 /* state.c: the registry, the CA and the configuration, opened for a command. */
 struct registry;
@@ -102,6 +107,15 @@ int evict_device(long long device_id);
  */
 struct json_object;
 int daemon_call(struct json_object *req, struct json_object **resp);
+/*
+ * A change to the gate's maps: trustpointd makes it when it runs (it is
+ * the one writer of the maps; consumes req), and *g is NULL; its answer
+ * goes to *resp when resp is not NULL (put it). When no daemon listens,
+ * *g is the pinned gate, to change here and close. 0, or -1 when it
+ * failed (reported).
+ */
+int gate_change(struct json_object *req, struct json_object **resp,
+		struct tp_gate **g);
 /* user.c: closes the "records" array and the object an import opened. */
 struct import_stats;
 void print_import_stats(const struct import_stats *st, bool dry_run);

@@ -167,3 +167,19 @@ int daemon_call(struct json_object *req, struct json_object **resp)
 	}
 	return 0;
 }
+
+int gate_change(struct json_object *req, struct json_object **resp,
+		struct tp_gate **g)
+{
+	struct json_object *answer;
+	int err = daemon_call(req, &answer);
+
+	*g = NULL;
+	if (err > 0)
+		return open_gate(g) ? -1 : 0;
+	if (resp && !err)
+		*resp = answer;
+	else
+		json_object_put(answer);
+	return err;
+}
