@@ -34,13 +34,27 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
+/* `vlan N` or `svlan N` when given (else *id stays 0): 0..4094. */
+static int parse_vlan(const struct kwarg *kw, int n, const char *name,
+		      __u16 *id)
+{
+	const char *s = kw_get(kw, n, name);
+	uint64_t v;
+
+	if (!s)
+		return 0;
+	if (u64_parse(s, 0, 4094, &v)) {
+		p_err("%s must be 0..4094, not '%.64s'", name, s);
+		return -EINVAL;
+	}
+	*id = v;
+	return 0;
+}
+
 /* The key words shared by add and del. */
 static int parse_key(const struct kwarg *kw, int n, struct tp_identity_key *k)
 {
 	const char *dev = kw_get(kw, n, "dev"), *ip = kw_get(kw, n, "ip");
-	const char *vlan = kw_get(kw, n, "vlan"),
-		   *svlan = kw_get(kw, n, "svlan");
-	uint64_t v;
 	int ifindex;
 
 	memset(k, 0, sizeof(*k));
@@ -57,20 +71,9 @@ static int parse_key(const struct kwarg *kw, int n, struct tp_identity_key *k)
 		p_err("'%.64s' is not an IPv4 or IPv6 address", ip);
 		return -EINVAL;
 	}
-	if (vlan) {
-		if (u64_parse(vlan, 0, 4094, &v)) {
-			p_err("vlan must be 0..4094, not '%.64s'", vlan);
-			return -EINVAL;
-		}
-		k->vlan = v;
-	}
-	if (svlan) {
-		if (u64_parse(svlan, 0, 4094, &v)) {
-			p_err("svlan must be 0..4094, not '%.64s'", svlan);
-			return -EINVAL;
-		}
-		k->svlan = v;
-	}
+	if (parse_vlan(kw, n, "vlan", &k->vlan) ||
+	    parse_vlan(kw, n, "svlan", &k->svlan))
+		return -EINVAL;
 	return 0;
 }
 
