@@ -414,13 +414,20 @@ void dlab_agent_stop(int n)
 
 int dlab_identity_count(long long device, const char *ip)
 {
+	return dlab_identity_count_in(dl.gw, dl.tp, device, ip);
+}
+
+int dlab_identity_count_in(const char *ns, const char *tp_opts,
+			   long long device, const char *ip)
+{
 	struct cmd_result r;
 	json_object *arr, *o;
 	int n = 0;
 
 	/* 126/127: tpctl could not be run (a rebuild replacing it) */
-	for (int tries = 0; dlab_tp(&r, dl.gw, "-j identity list") >= 126 &&
-			    r.status <= 127 && tries < 3;
+	for (int tries = 0;
+	     tpctl(&r, ns, "%s -j identity list", tp_opts) >= 126 &&
+	     r.status <= 127 && tries < 3;
 	     tries++) {
 		cmd_free(&r);
 		dlab_sleep_ms(500);

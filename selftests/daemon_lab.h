@@ -102,6 +102,9 @@ void dlab_agent_stop(int n);
  * NULL), -1 when the list cannot be read.
  */
 int dlab_identity_count(long long device, const char *ip);
+/* The same for the gate tpctl reaches with tp_opts in ns (another lab's). */
+int dlab_identity_count_in(const char *ns, const char *tp_opts,
+			   long long device, const char *ip);
 /* Poll until the count is (want > 0 ? >= want : 0); the last count. */
 int dlab_identity_wait(long long device, const char *ip, int want,
 		       int timeout_ms);

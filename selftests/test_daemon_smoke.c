@@ -11,9 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "cmd.h"
+#include "daemon_lab.h"
 #include "lab.h"
 #include "test_progs.h"
 
@@ -25,6 +24,7 @@ struct smoke {
 	char pin[128], dir[128], state[PATH_MAX], sock[PATH_MAX];
 	char log[PATH_MAX];
 	char tp[PATH_MAX + 64]; /* tpctl options for this run */
+	char tp_gw[160];	/* and for gw's gate: -B pin */
 	pid_t daemon;
 };
 
@@ -35,35 +35,6 @@ static void sleep_ms(int ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
-}
-
-/* Does `identity list` show ip bound to device? -1 when it cannot be read. */
-static int has_identity(const char *ip, long long device)
-{
-	struct json_object *arr, *o, *v;
-	struct cmd_result r;
-	int found = 0;
-
-	if (tpctl(&r, sm.gw, "-j -B %s identity list", sm.pin)) {
-		cmd_free(&r);
-		return -1;
-	}
-	arr = json_tokener_parse(r.out);
-	cmd_free(&r);
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(arr);
-		return -1;
-	}
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		o = json_object_array_get_idx(arr, i);
-		if (json_object_object_get_ex(o, "ip", &v) &&
-		    !strcmp(json_object_get_string(v), ip) &&
-		    json_object_object_get_ex(o, "device", &v) &&
-		    (device < 0 || json_object_get_int64(v) == device))
-			found = 1;
-	}
-	json_object_put(arr);
-	return found;
 }
 
 static bool log_has(const char *what)
@@ -161,7 +132,8 @@ static void subtest_device_cert_binds(void)
 	    sm.dev1, LAB_GW_LAN_IP4, sm.dir, sm.dir, sm.state, sm.dir);
 	for (waited = 0; waited < WAIT_MS && found != 1; waited += POLL_MS) {
 		sleep_ms(POLL_MS);
-		found = has_identity(LAB_DEV1_IP4, 1);
+		found = dlab_identity_count_in(sm.gw, sm.tp_gw, 1,
+					       LAB_DEV1_IP4);
 	}
 	if (!ASSERT_EQ(found, 1, "dev1 entry written")) {
 		cmd_run(&r, 5, "cat %s >&2", sm.log);
@@ -191,7 +163,8 @@ static void subtest_no_cert_refused(void)
 		    "refusal logged with its reason");
 	ASSERT_TRUE(log_has("\"peer\":\"" LAB_ROGUE_IP4 "\""),
 		    "refusal names rogue");
-	ASSERT_EQ(has_identity(LAB_ROGUE_IP4, -1), 0, "no entry for rogue");
+	ASSERT_EQ(dlab_identity_count_in(sm.gw, sm.tp_gw, -1, LAB_ROGUE_IP4), 0,
+		  "no entry for rogue");
 }
 
 static void stop_daemon(void)
@@ -219,6 +192,7 @@ void test_daemon_smoke(void)
 	LAB_NS(sm.dev1, LAB_DEV1);
 	LAB_NS(sm.rogue, LAB_ROGUE);
 	snprintf(sm.pin, sizeof(sm.pin), "/sys/fs/bpf/tp-d-%s", env.suffix);
+	snprintf(sm.tp_gw, sizeof(sm.tp_gw), "-B %s", sm.pin);
 	snprintf(sm.dir, sizeof(sm.dir), "/tmp/tp-dsmoke-%s-XXXXXX",
 		 env.suffix);
 	if (!ASSERT_OK_PTR(mkdtemp(sm.dir), "mkdtemp"))
