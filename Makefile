@@ -44,14 +44,14 @@ BINS      := $(OUT)/tpctl $(if $(DAEMON_SRCS),$(OUT)/trustpointd) \
 	     $(if $(AGENT_SRCS),$(OUT)/tp-agent)
 HEADERS   := $(wildcard bpf/*.h userspace/*/*.h kmod-free/*.h selftests/*.h)
 
-# Debian packages for build, tests and demo.
+# Debian packages for build, tests, demo and bench (nginx: its peer).
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    linux-libc-dev libjson-c-dev libmnl-dev libnl-3-dev \
 	    libnl-route-3-dev libwolfssl-dev libsqlite3-dev libinih-dev \
 	    libmicrohttpd-dev libldap-dev iproute2 iputils-ping ethtool \
 	    nftables conntrack openssl xdp-tools pkg-config socat \
 	    slapd ldap-utils sqlite3 libclang-rt-14-dev curl prometheus \
-	    jq gnuplot-nox
+	    jq gnuplot-nox nginx-light
 
 .DELETE_ON_ERROR:
 .PHONY: all deps check demo fuzz install clean
@@ -115,7 +115,7 @@ $(OUT):
 	$(Q)mkdir -p $@
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all bench-build
 	$(Q)$(OUT)/test_progs -b $(OUT) -s . $(TESTS)
 
 demo: deps
