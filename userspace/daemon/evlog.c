@@ -26,8 +26,10 @@
  */
 #define GATE_DROPS_BATCH 32
 
-/* The interface of the last drop event, for one drain: a name costs
- * three syscalls, and a burst of drops comes in on one interface. */
+/*
+ * The interface of the last drop event, for one drain: a name costs
+ * three syscalls, and a burst of drops comes in on one interface.
+ */
 static struct {
 	unsigned int ifindex;
 	char name[IF_NAMESIZE];

@@ -2,7 +2,8 @@
 /*
  * revoke.c - revocation and quarantine in one step of the loop, in the
  * order the design fixes: registry, gate entries, TLS session, conntrack,
- * event. Also the sweep that re-reads the registry for connected devices
+ * event. The registry's commit is visible to every reader at once and
+ * flushed to disk right after the gate's entries go, before the rest. Also the sweep that re-reads the registry for connected devices
  * every second, so a status written by another process (tpctl with no
  * daemon to ask) cuts a session too.
  */
