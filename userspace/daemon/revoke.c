@@ -3,9 +3,10 @@
  * revoke.c - revocation and quarantine in one step of the loop, in the
  * order the design fixes: registry, gate entries, TLS session, conntrack,
  * event. The registry's commit is visible to every reader at once and
- * flushed to disk right after the gate's entries go, before the rest. Also the sweep that re-reads the registry for connected devices
- * every second, so a status written by another process (tpctl with no
- * daemon to ask) cuts a session too.
+ * flushed to disk right after the gate's entries go, before the rest.
+ * Also the sweep that re-reads the registry for connected devices every
+ * second, so a status written by another process (tpctl with no daemon to
+ * ask) cuts a session too.
  */
 #include <errno.h>
 #include <netinet/in.h>
