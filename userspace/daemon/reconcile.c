@@ -92,6 +92,7 @@ int reconcile_gate(void)
 {
 	struct rec_ctx c = {};
 	unsigned int deleted = 0;
+	uint64_t t0 = now_ms();
 	int err;
 
 	if (!tpd->gate)
@@ -106,8 +107,9 @@ int reconcile_gate(void)
 	for (size_t i = 0; i < c.ndel; i++)
 		if (!gate_identity_del(tpd->gate, &c.del[i]))
 			deleted++;
-	log_msg("reconcile: kept %u entries of active devices (%u static of unknown devices), deleted %u",
-		c.kept, c.kept_static, deleted);
+	log_msg("reconcile: kept %u entries of active devices (%u static of unknown devices), deleted %u, in %llu ms",
+		c.kept, c.kept_static, deleted,
+		(unsigned long long)(now_ms() - t0));
 	free(c.v);
 	free(c.del);
 	return err;
