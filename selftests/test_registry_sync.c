@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_registry_sync.c - the registry's deferred flush, which lets a
- * revocation evict the gate's entries before the disk write returns. A
+ * revocation evict the gate's entries before the disk write returns, and
+ * its data_version, by which the daemon sees another process's writes. A
  * pass-through SQLite VFS in front of the real one counts the flushes of
  * the write-ahead log; the database, its files and the syncs are real.
  */
@@ -284,6 +285,33 @@ out:
 	reg_close(r);
 }
 
+/* data_version moves with another handle's commits, not with its own. */
+static void subtest_data_version(void)
+{
+	struct registry *a = open_db("dv"), *b = open_db("dv");
+	int64_t v0 = 0, v1 = 0, v2 = 0;
+	int64_t id;
+
+	if (!a || !b)
+		goto out;
+	ASSERT_OK(add_user(a, "alice"), "alice");
+	id = add_dev(a, "laptop", "alice", NULL, 0);
+	if (!ASSERT_GT(id, 0, "device") ||
+	    !ASSERT_OK(reg_data_version(a, &v0), "data_version"))
+		goto out;
+	ASSERT_OK(reg_device_update(a, id, NULL, NULL, 40, NULL, 0, "t"),
+		  "a change through this handle");
+	ASSERT_OK(reg_data_version(a, &v1), "data_version");
+	ASSERT_EQ(v1, v0, "its own commit leaves it");
+	ASSERT_OK(reg_device_update(b, id, NULL, NULL, 30, NULL, 0, "t"),
+		  "a change through another handle");
+	ASSERT_OK(reg_data_version(a, &v2), "data_version");
+	ASSERT_NEQ(v2, v1, "another's commit moves it");
+out:
+	reg_close(a);
+	reg_close(b);
+}
+
 void test_registry_sync(void)
 {
 	if (!regtest_dir_make())
@@ -291,6 +319,8 @@ void test_registry_sync(void)
 	if (count_vfs_install()) {
 		if (test__start_subtest("deferred"))
 			subtest_deferred();
+		if (test__start_subtest("data_version"))
+			subtest_data_version();
 		count_vfs_remove();
 	}
 	regtest_dir_remove();

@@ -143,7 +143,8 @@ struct daemon {
 	struct timer tick; /* the periodic registry sweep */
 
 	struct session *sessions; /* list head */
-	struct session *sweep_at; /* where the next sweep continues */
+	struct session *sweep_at; /* where the sweep's pass continues */
+	int64_t sweep_version;	  /* the registry's data_version it checked */
 	unsigned int nconns, nhandshakes, nsessions;
 	struct session **dev_hash;
 	struct src_count **src_hash;

@@ -4,9 +4,9 @@
  * order the design fixes: registry, gate entries, TLS session, conntrack,
  * event. The registry's commit is visible to every reader at once and
  * flushed to disk right after the gate's entries go, before the rest.
- * Also the sweep that re-reads the registry for connected devices every
- * second, so a status written by another process (tpctl with no daemon to
- * ask) cuts a session too.
+ * Also the sweep that re-reads the registry for connected devices when
+ * another process wrote to it (tpctl with no daemon to ask), so that such
+ * a status change cuts a session too.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,8 +22,9 @@
 #include "lib/netlink.h"
 #include "lib/registry.h"
 
-#define SWEEP_MS 1000
-#define SWEEP_BATCH 4096 /* sessions checked per tick; the rest next tick */
+#define SWEEP_MS 1000	 /* how often to ask whether the registry changed */
+#define SWEEP_STEP_MS 10 /* between the steps of a pass */
+#define SWEEP_BATCH 256	 /* sessions checked per step (~2.5 ms) */
 #define ADDRS_MAX 256
 
 struct addr_set {
@@ -277,13 +278,38 @@ bool device_still_good(int64_t id, const char *issuer, const char *serial)
 	return good;
 }
 
+/*
+ * A pass over the sessions starts only when another process committed to
+ * the registry since the last one (tpctl with no daemon to ask, say): the
+ * daemon's own status changes cut their sessions as they happen, and a
+ * pass costs two registry reads per session.
+ */
+static bool registry_changed(void)
+{
+	int64_t v;
+
+	if (reg_data_version(tpd->reg, &v))
+		return true; /* cannot tell: look, the safe direction */
+	if (v == tpd->sweep_version)
+		return false;
+	tpd->sweep_version = v;
+	return true;
+}
+
 static void sweep(struct timer *t)
 {
 	struct session *s;
 	int budget = SWEEP_BATCH;
 
-	if (!tpd->sweep_at)
+	if (!tpd->sweep_at) {
+		if (!registry_changed() || !tpd->sessions) {
+			timer_arm(t, now_ms() + SWEEP_MS);
+			return;
+		}
+		log_msg("registry changed by another process: checking %u sessions",
+			tpd->nsessions);
 		tpd->sweep_at = tpd->sessions;
+	}
 	while ((s = tpd->sweep_at) && budget--) {
 		tpd->sweep_at = s->next;
 		if (s->state != S_AUTHED && s->state != S_ACTIVE)
@@ -294,12 +320,14 @@ static void sweep(struct timer *t)
 				   "not active in the registry",
 				   "trustpointd:sweep", NULL, NULL);
 	}
-	timer_arm(t, now_ms() + SWEEP_MS);
+	/* a pass goes on in short steps, so the loop is never held long */
+	timer_arm(t, now_ms() + (tpd->sweep_at ? SWEEP_STEP_MS : SWEEP_MS));
 }
 
 void sweep_start(void)
 {
 	tpd->tick.idx = -1;
 	tpd->tick.fn = sweep;
+	registry_changed(); /* what is there now is what reconcile saw */
 	timer_arm(&tpd->tick, now_ms() + SWEEP_MS);
 }

@@ -429,6 +429,11 @@ int reg_sync(struct registry *r)
 	return ret ?: (rc < 0 ? rc : 0);
 }
 
+int reg_data_version(struct registry *r, int64_t *v)
+{
+	return reg_query_i64(r, v, "PRAGMA data_version", "");
+}
+
 const char *reg_errmsg(struct registry *r)
 {
 	return r->err[0] ? r->err : "no error";

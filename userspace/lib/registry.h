@@ -49,6 +49,12 @@ void reg_rollback(struct registry *r);
  */
 int reg_defer_sync(struct registry *r);
 int reg_sync(struct registry *r);
+/*
+ * A number that changes when another connection (another process, or
+ * another handle) commits to the database; this handle's own commits leave
+ * it as it was (SQLite's PRAGMA data_version).
+ */
+int reg_data_version(struct registry *r, int64_t *v);
 
 /* ---- users ---- */
 enum reg_user_source { REG_SRC_LOCAL = 0, REG_SRC_LDAP };
