@@ -187,8 +187,9 @@ void device_status_done(const struct reg_device *d, int status,
 	/* 2-4 */
 	if (status != REG_DEV_ACTIVE)
 		cut_steps(d->id, reason ? reason : reg_dev_status_name(status),
-			  &evicted, &flows);
-	registry_flush(); /* done by the cut already, unless activating */
+			  &evicted, &flows); /* flushes after the eviction */
+	else
+		registry_flush(); /* nothing to evict: flush now */
 	if (status == REG_DEV_REVOKED)
 		tpd->stats.revocations++;
 	else if (status == REG_DEV_QUARANTINED)
